@@ -1,0 +1,117 @@
+// BinlogStore: the pump's binlog storage, one interface with two implementations.
+//
+//  - RocksDbBinlogStore (rocksdb_binlog_store.h): the real one, used by the reference
+//    cluster. Payloads in an fdatasync'ed value log, index in RocksDB (upstream's design).
+//  - MemoryBinlogStore (memory_binlog_store.h): deterministic, single process, with crash
+//    and disk-fault injection, used by the simulator.
+//
+// One contract test suite (binlog_store_contract_test.cc) runs against both.
+//
+// The contract, modelled on upstream pump/storage (UPSTREAM.md §7):
+//  - Keys are upstream's index keys: a Prewrite binlog is stored under its start_ts, a
+//    Commit or Rollback binlog under its commit_ts, a fake binlog (start_ts == commit_ts,
+//    tp Rollback) under that ts. TiDB rollbacks (commit_ts 0) all land on key 0; a later one
+//    replaces the earlier. Lookup(ts) is one point read.
+//  - A write is acknowledged (Write returns OK) only once it is durable under the store's
+//    sync policy; concurrent writers share syncs (group commit).
+//  - MaxCommitTS is the largest commit_ts of a Commit/Rollback (commit_ts > 0) such that
+//    every Prewrite written before it has been matched by its Commit/Rollback (UPSTREAM.md
+//    §7.4). It never decreases and survives reopen.
+//  - Pull returns committed binlogs with commit_ts in (max(after_ts, gc_ts), MaxCommitTS] in
+//    commit-ts order, each Commit enriched with its Prewrite's fields (§7.5); fake binlogs
+//    as stored; Prewrite records and key-0 rollbacks never.
+//  - Gc(ts) follows §7.6: ignored unless gc_ts < ts < MaxCommitTS; the new gc_ts is
+//    persisted at once and everything with key <= ts - 10 minutes (in TSO units) is deleted
+//    in the background, with its disk space reclaimed.
+//
+// Thread safety: every method may be called from any thread concurrently.
+// Errors: expected failures are Status values (status.h); a corrupt stored value is
+// kCorruption, never a crash.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "reference/core/proto/binlog.pb.h"
+#include "reference/core/status.h"
+
+namespace tidb_binlog {
+
+// Everything at or below gc ts minus this margin is deleted, so that the Prewrite of a
+// still-running transaction survives (upstream maxTxnTimeoutSecond = 600 s).
+inline constexpr int64_t kGcMarginMilliseconds = 600'000;
+
+// Index of a binlog: the ts it is stored under (see the contract above).
+int64_t BinlogIndexTs(const binlog::Binlog& binlog);
+
+// True for upstream's fake binlog: start_ts > 0 and start_ts == commit_ts.
+bool IsFakeBinlog(const binlog::Binlog& binlog);
+
+enum class GcOutcome {
+  kAccepted,          // gc_ts advanced; deletion scheduled
+  kIgnoredNotNewer,   // ts <= current gc_ts ("ignore gc request")
+  kIgnoredUnsafe,     // MaxCommitTS <= ts ("Ignore unsafe gc request")
+};
+
+struct PullResult {
+  std::vector<binlog::Binlog> binlogs;  // strictly increasing commit_ts
+  // after_ts was at or below gc_ts: some binlogs the caller wanted may have been purged
+  // (upstream logs "drainer request a purged binlog TS, some binlog events may be loss").
+  bool requested_purged = false;
+  // Commits whose Prewrite was not found and that were therefore skipped
+  // (upstream logs "Matching P-binlog not found").
+  int64_t skipped_unmatched = 0;
+};
+
+// Numbers the pump exports as metrics (UPSTREAM.md §4.1).
+struct BinlogStoreStats {
+  int64_t max_commit_ts = 0;
+  int64_t gc_ts = 0;
+  int64_t done_gc_ts = 0;           // key bound up to which data was physically deleted
+  int64_t deleted_index_keys = 0;   // binlog_pump_storage_deleted_kv_total
+  int64_t capacity_bytes = 0;       // of the file system holding the data directory
+  int64_t available_bytes = 0;
+  int64_t write_errors = 0;
+  int64_t read_errors = 0;
+};
+
+class BinlogStore {
+ public:
+  virtual ~BinlogStore() = default;
+
+  // Stores one binlog; OK means durable. Refused with kNoSpace (upstream's text
+  // "no available space, available: <n>, StopWriteAtAvailableSpace: <n>") when free space is
+  // below the threshold, unless the binlog is fake. A binlog with start_ts == 0 and
+  // commit_ts == 0 (TiDB's probe) is accepted and dropped. Nothing is partially written.
+  virtual Status Write(const binlog::Binlog& binlog) = 0;
+
+  // Stores all binlogs atomically (all or none) with one durability point.
+  virtual Status WriteBatch(std::span<const binlog::Binlog> binlogs) = 0;
+
+  // The binlog stored under index key `ts` (see contract). kNotFound if absent or at or
+  // below the deleted GC bound; kCorruption if the stored bytes do not decode.
+  virtual Result<binlog::Binlog> Lookup(int64_t ts) = 0;
+
+  // Up to `limit_count` binlogs and about `limit_bytes` of payload (at least one binlog if
+  // any is available) with commit_ts in (max(after_ts, gc_ts), MaxCommitTS].
+  virtual Result<PullResult> Pull(int64_t after_ts, size_t limit_count,
+                                  size_t limit_bytes) = 0;
+
+  virtual int64_t MaxCommitTS() const = 0;
+  virtual int64_t GcTS() const = 0;
+  // True when no Prewrite is waiting for its Commit/Rollback (upstream sorter AllMatched).
+  virtual bool AllMatched() const = 0;
+
+  virtual GcOutcome Gc(int64_t ts) = 0;
+  // Blocks until background GC work scheduled so far has finished (tests, benchmarks).
+  virtual void WaitForGc() = 0;
+
+  virtual BinlogStoreStats Stats() const = 0;
+
+  // Flushes and releases everything; further calls return kUnavailable. Idempotent.
+  virtual Status Close() = 0;
+};
+
+}  // namespace tidb_binlog
