@@ -11,7 +11,8 @@
 //  - Keys are upstream's index keys: a Prewrite binlog is stored under its start_ts, a
 //    Commit or Rollback binlog under its commit_ts, a fake binlog (start_ts == commit_ts,
 //    tp Rollback) under that ts. TiDB rollbacks (commit_ts 0) all land on key 0; a later one
-//    replaces the earlier. Lookup(ts) is one point read.
+//    replaces the earlier. Lookup(ts) is one point read; its kNotFound message is
+//    kBinlogNotFoundMessage, goleveldb's text that upstream's /debug/binlog shows.
 //  - A write is acknowledged (Write returns OK) only once it is durable under the store's
 //    sync policy; concurrent writers share syncs (group commit).
 //  - MaxCommitTS is the largest commit_ts of a Commit/Rollback (commit_ts > 0) such that
@@ -42,6 +43,9 @@ namespace tidb_binlog {
 // Everything at or below gc ts minus this margin is deleted, so that the Prewrite of a
 // still-running transaction survives (upstream maxTxnTimeoutSecond = 600 s).
 inline constexpr int64_t kGcMarginMilliseconds = 600'000;
+
+// The message of Lookup's kNotFound (goleveldb ErrNotFound, shown by /debug/binlog/{ts}).
+inline constexpr const char* kBinlogNotFoundMessage = "leveldb: not found";
 
 // Index of a binlog: the ts it is stored under (see the contract above).
 int64_t BinlogIndexTs(const binlog::Binlog& binlog);
@@ -104,6 +108,7 @@ class BinlogStore {
   // True when no Prewrite is waiting for its Commit/Rollback (upstream sorter AllMatched).
   virtual bool AllMatched() const = 0;
 
+  // After Close() it changes nothing and returns kIgnoredNotNewer.
   virtual GcOutcome Gc(int64_t ts) = 0;
   // Blocks until background GC work scheduled so far has finished (tests, benchmarks).
   virtual void WaitForGc() = 0;
