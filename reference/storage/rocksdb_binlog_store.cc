@@ -1,0 +1,634 @@
+#include "reference/storage/rocksdb_binlog_store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+
+#include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+namespace tidb_binlog {
+namespace {
+
+// A group grows to this many payload bytes (upstream writeToValueLog)...
+constexpr size_t kGroupBytesMax = size_t{1} << 20;
+// ...or, when the first request is at most this big, to first + this many bytes.
+constexpr size_t kGroupSmallFirstBytes = size_t{128} << 10;
+// Free space is re-read with statfs at most this often (upstream: every 3 s).
+constexpr int64_t kSpaceRefreshIntervalMilliseconds = 3000;
+// Index entries per RocksDB write while replaying the value log at Open.
+constexpr size_t kRecoveryBatchEntries = 1024;
+// TSO = physical milliseconds << this (UPSTREAM.md §6.4).
+constexpr int kTsoLogicalBits = 18;
+// RocksDB index tuning (PERFORMANCE.md §7).
+constexpr int kBloomBitsPerKey = 10;
+constexpr size_t kIndexWriteBufferBytes = size_t{64} << 20;  // upstream goleveldb default
+
+const std::string kTsKeyPrefix = "ts:";
+const std::string kGcTsKey = "!binlog!gcts";
+const std::string kMaxCommitTsKey = "!binlog!maxCommitTS";
+const std::string kHandlePointerKey = "!binlog!handlePointer";
+const std::string kHeadPointerKey = "!binlog!headPointer";
+
+int64_t EncodeTso(int64_t milliseconds) { return milliseconds << kTsoLogicalBits; }
+
+std::string TsKey(int64_t ts) {
+  std::string key = kTsKeyPrefix;
+  auto v = static_cast<uint64_t>(ts);
+  for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>(v >> shift));
+  return key;
+}
+
+std::string EncodeInt64(int64_t value) {
+  std::string out;
+  auto v = static_cast<uint64_t>(value);
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+  return out;
+}
+
+Result<int64_t> DecodeInt64(const std::string& bytes, const std::string& key) {
+  if (bytes.size() != 8) return Status::Corruption("index meta " + key + " is not 8 bytes");
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(bytes[i]);
+  return static_cast<int64_t>(v);
+}
+
+uint64_t EncodePosition(ValuePointer p) {
+  return (uint64_t{p.fid} << kPositionOffsetBits) | p.offset;
+}
+ValuePointer DecodePosition(uint64_t position) {
+  return {static_cast<uint32_t>(position >> kPositionOffsetBits),
+          position & ((uint64_t{1} << kPositionOffsetBits) - 1)};
+}
+
+Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return Status::Ok();
+  if (s.IsCorruption()) return Status::Corruption(what + ": " + s.ToString());
+  return Status::IoError(what + ": " + s.ToString());
+}
+
+Result<binlog::Binlog> DecodeBinlog(std::string_view payload) {
+  binlog::Binlog b;
+  if (!b.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    return Status::Corruption("stored binlog does not decode");
+  }
+  return b;
+}
+
+bool IsProbe(const binlog::Binlog& b) { return b.start_ts() == 0 && b.commit_ts() == 0; }
+
+int64_t NowMilliseconds() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Fields a pulled Commit takes from its Prewrite (upstream PullCommitBinlog).
+void EnrichFromPrewrite(const binlog::Binlog& prewrite, binlog::Binlog* commit) {
+  commit->set_start_ts(prewrite.start_ts());
+  if (prewrite.has_prewrite_value()) {
+    commit->set_prewrite_value(prewrite.prewrite_value());
+  } else {
+    commit->clear_prewrite_value();
+  }
+  if (prewrite.has_ddl_query()) {
+    commit->set_ddl_query(prewrite.ddl_query());
+  } else {
+    commit->clear_ddl_query();
+  }
+  commit->set_ddl_job_id(prewrite.ddl_job_id());
+  commit->set_ddl_schema_state(prewrite.ddl_schema_state());
+}
+
+}  // namespace
+
+struct RocksDbBinlogStore::Item {
+  std::string payload;
+  int64_t key;
+  binlog::BinlogType tp;
+  int64_t start_ts;
+  int64_t commit_ts;
+};
+
+struct RocksDbBinlogStore::Request {
+  std::vector<Item> items;
+  size_t bytes = 0;
+  Status status;
+  bool done = false;
+  std::condition_variable cv;
+};
+
+RocksDbBinlogStore::RocksDbBinlogStore(const RocksDbBinlogStoreOptions& options)
+    : options_(options) {}
+
+RocksDbBinlogStore::~RocksDbBinlogStore() { (void)Close(); }
+
+Result<std::unique_ptr<RocksDbBinlogStore>> RocksDbBinlogStore::Open(
+    const RocksDbBinlogStoreOptions& options) {
+  if (options.data_dir.empty()) return Status::InvalidArgument("data dir is empty");
+  if (options.value_log_file_bytes_max == 0 ||
+      options.value_log_file_bytes_max > kValueLogFileBytesLimit) {
+    return Status::InvalidArgument("value_log_file_bytes_max out of range");
+  }
+  std::unique_ptr<RocksDbBinlogStore> store(new RocksDbBinlogStore(options));
+  BINLOG_RETURN_IF_ERROR(store->LockDataDir());
+  BINLOG_RETURN_IF_ERROR(store->OpenIndex());
+  BINLOG_RETURN_IF_ERROR(store->LoadMeta());
+  ValueLogOptions vlog_options;
+  vlog_options.dir = options.data_dir + "/value";
+  vlog_options.file_bytes_max = options.value_log_file_bytes_max;
+  vlog_options.sync = options.sync;
+  vlog_options.fail_sync_for_testing = options.fail_sync_for_testing;
+  vlog_options.index_ts_of = [](std::string_view payload) -> Result<int64_t> {
+    auto b = DecodeBinlog(payload);
+    if (!b.ok()) return b.status();
+    return BinlogIndexTs(*b);
+  };
+  auto vlog = ValueLog::Open(std::move(vlog_options));
+  if (!vlog.ok()) return vlog.status();
+  store->vlog_ = std::move(vlog).value();
+  BINLOG_RETURN_IF_ERROR(store->Recover());
+  store->RefreshSpace(/*force=*/true);
+  store->writer_thread_ = std::thread([s = store.get()] { s->WriterLoop(); });
+  store->gc_thread_ = std::thread([s = store.get()] { s->GcLoop(); });
+  return store;
+}
+
+Status RocksDbBinlogStore::LockDataDir() {
+  std::error_code ec;
+  std::filesystem::create_directories(options_.data_dir, ec);
+  if (ec) return Status::IoError("create " + options_.data_dir + ": " + ec.message());
+  const std::string path = options_.data_dir + "/.lock";
+  lock_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0) return Status::IoError("open " + path + ": " + std::strerror(errno));
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+    if (err == EWOULDBLOCK) {
+      return Status::Busy("data directory " + options_.data_dir +
+                          " is in use by another store (lock " + path + " is held)");
+    }
+    return Status::IoError("flock " + path + ": " + std::strerror(err));
+  }
+  return Status::Ok();
+}
+
+Status RocksDbBinlogStore::OpenIndex() {
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey, false));
+  table.whole_key_filtering = true;
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.block_cache = rocksdb::NewLRUCache(options_.index_block_cache_bytes);
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.max_open_files = -1;
+  db_options.compression = rocksdb::kNoCompression;
+  db_options.write_buffer_size = kIndexWriteBufferBytes;
+  db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  rocksdb::DB* db = nullptr;
+  BINLOG_RETURN_IF_ERROR(
+      FromRocks(rocksdb::DB::Open(db_options, options_.data_dir + "/kv", &db), "open index"));
+  db_.reset(db);
+  return Status::Ok();
+}
+
+Status RocksDbBinlogStore::LoadMeta() {
+  for (const auto& [key, target] :
+       {std::pair{&kGcTsKey, &gc_ts_}, std::pair{&kMaxCommitTsKey, &max_commit_ts_}}) {
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), *key, &value);
+    if (s.IsNotFound()) continue;
+    BINLOG_RETURN_IF_ERROR(FromRocks(s, "read " + *key));
+    auto v = DecodeInt64(value, *key);
+    if (!v.ok()) return v.status();
+    target->store(*v);
+  }
+  gc_bound_.store(gc_ts_.load() - EncodeTso(kGcMarginMilliseconds));
+  return Status::Ok();
+}
+
+// Replays the value log past what the index and the sorter are known to hold.
+Status RocksDbBinlogStore::Recover() {
+  ValuePointer head, handle;
+  for (const auto& [key, target] :
+       {std::pair{&kHeadPointerKey, &head}, std::pair{&kHandlePointerKey, &handle}}) {
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), *key, &value);
+    if (s.IsNotFound()) continue;
+    BINLOG_RETURN_IF_ERROR(FromRocks(s, "read " + *key));
+    auto p = ValuePointer::Decode(value);
+    if (!p.ok()) return p.status();
+    *target = *p;
+  }
+  sorter_ = CommitSorter(max_commit_ts_.load());
+  rocksdb::WriteBatch batch;
+  auto flush = [&]() -> Status {
+    Status s = FromRocks(db_->Write(rocksdb::WriteOptions(), &batch), "replay index");
+    batch.Clear();
+    return s;
+  };
+  BINLOG_RETURN_IF_ERROR(vlog_->Scan(
+      std::min(head, handle), [&](ValuePointer at, ValuePointer, std::string_view payload) {
+        auto b = DecodeBinlog(payload);
+        if (!b.ok()) return b.status();
+        if (at >= head) batch.Put(TsKey(BinlogIndexTs(*b)), at.Encode());
+        if (at >= handle) {
+          BINLOG_RETURN_IF_ERROR(
+              sorter_.Add(b->tp(), b->start_ts(), b->commit_ts(), EncodePosition(at)));
+        }
+        return batch.Count() >= static_cast<int>(kRecoveryBatchEntries) ? flush() : Status::Ok();
+      }));
+  const ValuePointer end = vlog_->End();
+  batch.Put(kHeadPointerKey, end.Encode());
+  batch.Put(kMaxCommitTsKey, EncodeInt64(sorter_.max_commit_ts()));
+  batch.Put(kHandlePointerKey,
+            DecodePosition(sorter_.ReplayPosition(EncodePosition(end))).Encode());
+  BINLOG_RETURN_IF_ERROR(flush());
+  max_commit_ts_.store(sorter_.max_commit_ts());
+  all_matched_.store(sorter_.all_matched());
+  return Status::Ok();
+}
+
+uint64_t RocksDbBinlogStore::recovered_truncated_bytes() const {
+  return vlog_ ? vlog_->truncated_tail_bytes() : 0;
+}
+
+// ---- write path ----
+
+Status RocksDbBinlogStore::Write(const binlog::Binlog& binlog) {
+  return WriteBatch(std::span<const binlog::Binlog>(&binlog, 1));
+}
+
+Status RocksDbBinlogStore::WriteBatch(std::span<const binlog::Binlog> binlogs) {
+  std::shared_lock lifecycle(lifecycle_mutex_);
+  if (closing_.load() || closed_) return Status::Unavailable("binlog store is closed");
+  BINLOG_RETURN_IF_ERROR(CheckSpace(binlogs));
+  return Enqueue(binlogs);
+}
+
+void RocksDbBinlogStore::RefreshSpace(bool force) const {
+  const int64_t now = NowMilliseconds();
+  if (!force && now - space_checked_ms_.load() < kSpaceRefreshIntervalMilliseconds) return;
+  std::unique_lock lock(space_mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return;  // someone else is refreshing right now
+  struct statvfs st {};
+  if (::statvfs(options_.data_dir.c_str(), &st) != 0) return;
+  available_bytes_.store(static_cast<int64_t>(st.f_bavail) * static_cast<int64_t>(st.f_frsize));
+  capacity_bytes_.store(static_cast<int64_t>(st.f_blocks) * static_cast<int64_t>(st.f_frsize));
+  space_checked_ms_.store(now);
+}
+
+Status RocksDbBinlogStore::CheckSpace(std::span<const binlog::Binlog> binlogs) {
+  bool all_fake = std::all_of(binlogs.begin(), binlogs.end(), IsFakeBinlog);
+  if (all_fake) return Status::Ok();  // fake binlogs keep MaxCommitTS moving on a full disk
+  RefreshSpace(/*force=*/false);
+  const int64_t available = available_bytes_.load();
+  if (available <= options_.stop_write_at_available_space_bytes) {
+    return Status::NoSpace("no available space, available: " + std::to_string(available) +
+                           ", StopWriteAtAvailableSpace: " +
+                           std::to_string(options_.stop_write_at_available_space_bytes));
+  }
+  return Status::Ok();
+}
+
+Status RocksDbBinlogStore::Enqueue(std::span<const binlog::Binlog> binlogs) {
+  Request request;
+  for (const binlog::Binlog& b : binlogs) {
+    if (IsProbe(b)) continue;  // TiDB's empty probe: accepted and dropped
+    Item item{b.SerializeAsString(), BinlogIndexTs(b), b.tp(), b.start_ts(), b.commit_ts()};
+    request.bytes += item.payload.size();
+    request.items.push_back(std::move(item));
+  }
+  if (request.items.empty()) return Status::Ok();
+  if (request.bytes > kWriteRequestBytesMax) {
+    return Status::InvalidArgument("binlog write of " + std::to_string(request.bytes) +
+                                   " bytes exceeds " + std::to_string(kWriteRequestBytesMax));
+  }
+  std::unique_lock lock(queue_mutex_);
+  room_cv_.wait(lock, [&] { return queue_.size() < options_.write_queue_requests_max; });
+  queue_.push_back(&request);
+  queue_cv_.notify_one();
+  request.cv.wait(lock, [&] { return request.done; });
+  return request.status;
+}
+
+std::deque<RocksDbBinlogStore::Request*> RocksDbBinlogStore::TakeGroup() {
+  std::unique_lock lock(queue_mutex_);
+  queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+  std::deque<Request*> group;
+  if (queue_.empty()) return group;
+  size_t bytes = queue_.front()->bytes;
+  const size_t limit =
+      bytes <= kGroupSmallFirstBytes ? bytes + kGroupSmallFirstBytes : kGroupBytesMax;
+  group.push_back(queue_.front());
+  queue_.pop_front();
+  while (!queue_.empty() && bytes + queue_.front()->bytes <= limit) {
+    bytes += queue_.front()->bytes;
+    group.push_back(queue_.front());
+    queue_.pop_front();
+  }
+  room_cv_.notify_all();
+  return group;
+}
+
+void RocksDbBinlogStore::WriterLoop() {
+  for (;;) {
+    std::deque<Request*> group = TakeGroup();
+    if (group.empty()) return;  // stopping, and every queued request has been served
+    Status status = CommitGroup(group);
+    if (!status.ok()) write_errors_.fetch_add(1);
+    std::lock_guard lock(queue_mutex_);
+    for (Request* r : group) {
+      r->status = status;
+      r->done = true;
+      r->cv.notify_one();
+    }
+  }
+}
+
+Status RocksDbBinlogStore::CommitGroup(const std::deque<Request*>& group) {
+  if (!read_only_reason_.empty()) return Status::IoError(read_only_reason_);
+  std::string records;
+  std::vector<uint64_t> offsets;
+  int64_t max_ts = 0;
+  size_t prewrites = 0;
+  for (const Request* r : group) {
+    for (const Item& item : r->items) {
+      offsets.push_back(records.size());
+      AppendRecord(item.payload, &records);
+      max_ts = std::max(max_ts, item.key);
+      prewrites += item.tp == binlog::Prewrite;
+    }
+  }
+  // Checked before writing: a record in the vlog that the sorter refused would come back at
+  // the next Open anyway.
+  if (sorter_.pending_count() + prewrites > kPendingPrewritesMax) {
+    return Status::ResourceExhausted("too many prewrites waiting for their commit");
+  }
+  auto start = vlog_->Append(records, max_ts);
+  if (!start.ok()) {
+    // A failed fdatasync leaves the value log refusing appends (value_log.h); say so here
+    // too so that every later write fails fast with the reason.
+    if (!vlog_->broken().ok()) {
+      read_only_reason_ = "binlog store is read-only after a failed fdatasync: " +
+                          start.status().message();
+    }
+    return start.status();
+  }
+  rocksdb::WriteBatch batch;
+  size_t i = 0;
+  for (const Request* r : group) {
+    for (const Item& item : r->items) {
+      const ValuePointer at{start->fid, start->offset + offsets[i++]};
+      batch.Put(TsKey(item.key), at.Encode());
+      Status s = sorter_.Add(item.tp, item.start_ts, item.commit_ts, EncodePosition(at));
+      BINLOG_ASSERT(s.ok());  // capacity was checked above
+    }
+  }
+  const ValuePointer end{start->fid, start->offset + records.size()};
+  batch.Put(kHeadPointerKey, end.Encode());
+  batch.Put(kMaxCommitTsKey, EncodeInt64(sorter_.max_commit_ts()));
+  batch.Put(kHandlePointerKey,
+            DecodePosition(sorter_.ReplayPosition(EncodePosition(end))).Encode());
+  Status s = FromRocks(db_->Write(rocksdb::WriteOptions(), &batch), "write index");
+  if (!s.ok()) {
+    // The vlog holds records the index and sorter state on disk do not reflect; only a
+    // reopen (which replays the vlog) makes them consistent again.
+    read_only_reason_ = "binlog store is read-only after an index write failure: " + s.message();
+    return s;
+  }
+  max_commit_ts_.store(sorter_.max_commit_ts());
+  all_matched_.store(sorter_.all_matched());
+  return Status::Ok();
+}
+
+// ---- read path ----
+
+Result<binlog::Binlog> RocksDbBinlogStore::ReadIndexed(int64_t ts, size_t* payload_bytes) {
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), TsKey(ts), &value);
+  if (s.IsNotFound()) return Status::NotFound("leveldb: not found");
+  if (!s.ok()) {
+    read_errors_.fetch_add(1);
+    return FromRocks(s, "read index");
+  }
+  auto at = ValuePointer::Decode(std::string_view(value.data(), value.size()));
+  if (!at.ok()) return at.status();
+  auto payload = vlog_->Read(*at);
+  if (!payload.ok()) {
+    if (payload.status().code() != StatusCode::kNotFound) read_errors_.fetch_add(1);
+    return payload.status();
+  }
+  if (payload_bytes) *payload_bytes = payload->size();
+  auto b = DecodeBinlog(*payload);
+  if (!b.ok()) read_errors_.fetch_add(1);
+  return b;
+}
+
+Result<binlog::Binlog> RocksDbBinlogStore::Lookup(int64_t ts) {
+  // Purged keys are answered without touching storage (PERFORMANCE.md L4).
+  if (ts <= gc_bound_.load(std::memory_order_relaxed)) {
+    return Status::NotFound("leveldb: not found");
+  }
+  std::shared_lock lifecycle(lifecycle_mutex_);
+  if (closing_.load() || closed_) return Status::Unavailable("binlog store is closed");
+  return ReadIndexed(ts, nullptr);
+}
+
+Result<PullResult> RocksDbBinlogStore::Pull(int64_t after_ts, size_t limit_count,
+                                            size_t limit_bytes) {
+  std::shared_lock lifecycle(lifecycle_mutex_);
+  if (closing_.load() || closed_) return Status::Unavailable("binlog store is closed");
+  PullResult result;
+  const int64_t gc_ts = gc_ts_.load();
+  const int64_t max_commit_ts = max_commit_ts_.load();
+  result.requested_purged = after_ts <= gc_ts;
+  const int64_t first = std::max({after_ts, gc_ts, int64_t{0}}) + 1;
+  if (first > max_commit_ts || limit_count == 0) return result;
+  // The bound strings must outlive the iterator (rocksdb::Slice does not own its bytes).
+  const std::string lower = TsKey(first);
+  const std::string upper = TsKey(max_commit_ts + 1);
+  rocksdb::Slice lower_slice(lower), upper_slice(upper);
+  rocksdb::ReadOptions read_options;
+  read_options.iterate_lower_bound = &lower_slice;
+  read_options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options));
+  size_t bytes = 0;
+  for (it->Seek(lower_slice); it->Valid(); it->Next()) {
+    auto at = ValuePointer::Decode(std::string_view(it->value().data(), it->value().size()));
+    if (!at.ok()) return at.status();
+    auto payload = vlog_->Read(*at);
+    if (!payload.ok()) return payload.status();
+    auto b = DecodeBinlog(*payload);
+    if (!b.ok()) return b.status();
+    if (b->tp() == binlog::Prewrite) continue;
+    if (!IsFakeBinlog(*b)) {
+      auto prewrite = ReadIndexed(b->start_ts(), nullptr);
+      if (!prewrite.ok() || prewrite->tp() != binlog::Prewrite) {
+        if (prewrite.ok() || prewrite.status().code() == StatusCode::kNotFound) {
+          ++result.skipped_unmatched;
+          continue;
+        }
+        return prewrite.status();
+      }
+      EnrichFromPrewrite(*prewrite, &*b);
+    }
+    bytes += b->ByteSizeLong();
+    result.binlogs.push_back(std::move(b).value());
+    if (result.binlogs.size() >= limit_count || bytes >= limit_bytes) break;
+  }
+  BINLOG_RETURN_IF_ERROR(FromRocks(it->status(), "iterate index"));
+  return result;
+}
+
+int64_t RocksDbBinlogStore::MaxCommitTS() const { return max_commit_ts_.load(); }
+int64_t RocksDbBinlogStore::GcTS() const { return gc_ts_.load(); }
+bool RocksDbBinlogStore::AllMatched() const { return all_matched_.load(); }
+
+// ---- GC ----
+
+Status RocksDbBinlogStore::PutMeta(const std::string& key, const std::string& value,
+                                   bool sync) {
+  rocksdb::WriteOptions write_options;
+  write_options.sync = sync;
+  return FromRocks(db_->Put(write_options, key, value), "write " + key);
+}
+
+GcOutcome RocksDbBinlogStore::Gc(int64_t ts) {
+  std::shared_lock lifecycle(lifecycle_mutex_);
+  std::lock_guard lock(gc_mutex_);
+  if (closing_.load() || closed_ || ts <= gc_ts_.load()) return GcOutcome::kIgnoredNotNewer;
+  if (max_commit_ts_.load() <= ts) return GcOutcome::kIgnoredUnsafe;
+  // Persisted before anything is deleted, so a reopen never serves a purged key.
+  if (!PutMeta(kGcTsKey, EncodeInt64(ts), /*sync=*/true).ok()) {
+    write_errors_.fetch_add(1);
+    return GcOutcome::kIgnoredNotNewer;
+  }
+  gc_ts_.store(ts);
+  const int64_t bound = ts - EncodeTso(kGcMarginMilliseconds);
+  gc_bound_.store(bound);
+  gc_pending_bound_ = bound;
+  gc_cv_.notify_all();
+  return GcOutcome::kAccepted;
+}
+
+void RocksDbBinlogStore::GcLoop() {
+  std::unique_lock lock(gc_mutex_);
+  for (;;) {
+    gc_cv_.wait(lock, [&] { return gc_stop_ || gc_pending_bound_ != INT64_MIN; });
+    if (gc_pending_bound_ == INT64_MIN) return;  // stopping with nothing left to do
+    const int64_t bound = gc_pending_bound_;
+    gc_pending_bound_ = INT64_MIN;
+    gc_running_ = true;
+    lock.unlock();
+    RunGc(bound);
+    lock.lock();
+    gc_running_ = false;
+    gc_cv_.notify_all();
+  }
+}
+
+// Deletes everything with index key <= bound: whole vlog files, then the index range with
+// DeleteFilesInRange + DeleteRange + Flush + CompactRange (never a per-key delete loop,
+// whose tombstones make the next Seek from gc_ts very slow: PERFORMANCE.md §2b).
+void RocksDbBinlogStore::RunGc(int64_t bound) {
+  if (bound < 0) return;
+  auto removed = vlog_->DeleteFilesUpTo(bound);
+  if (!removed.ok()) write_errors_.fetch_add(1);
+  const std::string begin = TsKey(0);
+  const std::string end = TsKey(bound + 1);  // exclusive
+  rocksdb::Slice begin_slice(begin), end_slice(end);
+  // Exact count of the keys about to go, by a key-only scan of the range (values are 12
+  // bytes, so this costs about as much as reading the keys once).
+  int64_t count = 0;
+  {
+    rocksdb::ReadOptions read_options;
+    read_options.fill_cache = false;
+    read_options.iterate_upper_bound = &end_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options));
+    for (it->Seek(begin_slice); it->Valid(); it->Next()) ++count;
+  }
+  rocksdb::Status s = rocksdb::DeleteFilesInRange(db_.get(), db_->DefaultColumnFamily(),
+                                                  &begin_slice, &end_slice,
+                                                  /*include_end=*/false);
+  if (s.ok()) {
+    s = db_->DeleteRange(rocksdb::WriteOptions(), db_->DefaultColumnFamily(), begin_slice,
+                         end_slice);
+  }
+  if (s.ok()) s = db_->Flush(rocksdb::FlushOptions());
+  if (s.ok()) {
+    rocksdb::CompactRangeOptions compact;
+    s = db_->CompactRange(compact, &begin_slice, &end_slice);
+  }
+  if (!s.ok()) {
+    write_errors_.fetch_add(1);
+    return;
+  }
+  deleted_index_keys_.fetch_add(count);
+  done_gc_ts_.store(bound);
+}
+
+void RocksDbBinlogStore::WaitForGc() {
+  std::unique_lock lock(gc_mutex_);
+  gc_cv_.wait(lock, [&] { return gc_pending_bound_ == INT64_MIN && !gc_running_; });
+}
+
+BinlogStoreStats RocksDbBinlogStore::Stats() const {
+  RefreshSpace(/*force=*/false);
+  BinlogStoreStats stats;
+  stats.max_commit_ts = max_commit_ts_.load();
+  stats.gc_ts = gc_ts_.load();
+  stats.done_gc_ts = done_gc_ts_.load();
+  stats.deleted_index_keys = deleted_index_keys_.load();
+  stats.capacity_bytes = capacity_bytes_.load();
+  stats.available_bytes = available_bytes_.load();
+  stats.write_errors = write_errors_.load();
+  stats.read_errors = read_errors_.load();
+  return stats;
+}
+
+Status RocksDbBinlogStore::Close() {
+  closing_.store(true);
+  std::unique_lock lifecycle(lifecycle_mutex_);
+  if (closed_) return Status::Ok();
+  closed_ = true;
+  {
+    std::lock_guard lock(queue_mutex_);
+    stopping_ = true;
+    queue_cv_.notify_all();
+  }
+  if (writer_thread_.joinable()) writer_thread_.join();
+  {
+    std::lock_guard lock(gc_mutex_);
+    gc_stop_ = true;
+    gc_cv_.notify_all();
+  }
+  if (gc_thread_.joinable()) gc_thread_.join();
+  Status status;
+  if (db_) {
+    status = FromRocks(db_->Close(), "close index");
+    db_.reset();
+  }
+  vlog_.reset();
+  if (lock_fd_ >= 0) {
+    ::close(lock_fd_);  // releases the flock
+    lock_fd_ = -1;
+  }
+  return status;
+}
+
+}  // namespace tidb_binlog

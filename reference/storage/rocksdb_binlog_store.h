@@ -1,0 +1,150 @@
+// RocksDbBinlogStore: the pump's durable BinlogStore (binlog_store.h), upstream's design
+// (UPSTREAM.md §7, PERFORMANCE.md §7): payloads in an fdatasync'ed value log
+// (value_log.h), the ts -> value-pointer index and recovery metadata in RocksDB.
+//
+//   <data_dir>/.lock      flock'ed exclusively while open (a second opener gets kBusy)
+//   <data_dir>/value/     NNNNNN.vlog value-log files
+//   <data_dir>/kv/        RocksDB: "ts:" + big-endian ts -> pointer; "!binlog!gcts",
+//                         "!binlog!maxCommitTS" (int64 LE), "!binlog!handlePointer",
+//                         "!binlog!headPointer" (pointers)
+//
+// Writes are group-committed by one writer thread: one vlog write + fdatasync per group,
+// then one RocksDB WriteBatch (WAL on, unsynced: the vlog is the durable log) with the index
+// entries, headPointer, maxCommitTS and handlePointer; then the CommitSorter; then the
+// writers are acknowledged. Open() replays the vlog from min(headPointer, handlePointer).
+// GC unlinks whole vlog files and range-deletes the index in a background thread.
+//
+// Thread safety: every method may be called concurrently (BinlogStore contract).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+
+#include "reference/storage/binlog_store.h"
+#include "reference/storage/commit_sorter.h"
+#include "reference/storage/value_log.h"
+
+namespace rocksdb {
+class DB;
+}
+
+namespace tidb_binlog {
+
+struct RocksDbBinlogStoreOptions {
+  std::string data_dir;
+  // fdatasync the value log before acknowledging a group (upstream sync-log, default true).
+  bool sync = true;
+  // Non-fake writes are refused while free space is at or below this (upstream default).
+  int64_t stop_write_at_available_space_bytes = int64_t{10} << 30;
+  // Rotate value-log files past this size; smaller than upstream's 500 MiB so GC frees
+  // space in smaller steps. At most kValueLogFileBytesLimit.
+  uint64_t value_log_file_bytes_max = uint64_t{64} << 20;
+  // RocksDB block cache for the index.
+  size_t index_block_cache_bytes = size_t{64} << 20;
+  // Write requests queued for the writer thread before Write blocks.
+  size_t write_queue_requests_max = 4096;
+  // Tests only: when set and it returns true, the next value-log fdatasync fails.
+  std::function<bool()> fail_sync_for_testing;
+};
+
+// Positions handed to the CommitSorter are fid << kPositionOffsetBits | offset.
+inline constexpr int kPositionOffsetBits = 40;
+// A single Write/WriteBatch request is refused above this many payload bytes.
+inline constexpr uint64_t kWriteRequestBytesMax = uint64_t{1} << 30;
+// Largest accepted value_log_file_bytes_max; with one request of overshoot an offset stays
+// below 2^kPositionOffsetBits.
+inline constexpr uint64_t kValueLogFileBytesLimit = uint64_t{1} << 38;
+static_assert(kValueLogFileBytesLimit + kWriteRequestBytesMax * 2 <
+              (uint64_t{1} << kPositionOffsetBits));
+
+class RocksDbBinlogStore final : public BinlogStore {
+ public:
+  static Result<std::unique_ptr<RocksDbBinlogStore>> Open(
+      const RocksDbBinlogStoreOptions& options);
+  ~RocksDbBinlogStore() override;
+
+  Status Write(const binlog::Binlog& binlog) override;
+  Status WriteBatch(std::span<const binlog::Binlog> binlogs) override;
+  Result<binlog::Binlog> Lookup(int64_t ts) override;
+  Result<PullResult> Pull(int64_t after_ts, size_t limit_count, size_t limit_bytes) override;
+  int64_t MaxCommitTS() const override;
+  int64_t GcTS() const override;
+  bool AllMatched() const override;
+  GcOutcome Gc(int64_t ts) override;
+  void WaitForGc() override;
+  BinlogStoreStats Stats() const override;
+  Status Close() override;
+
+  // Bytes of a torn value-log tail that Open() cut off (0 if none); for tests.
+  uint64_t recovered_truncated_bytes() const;
+
+ private:
+  struct Item;
+  struct Request;
+
+  explicit RocksDbBinlogStore(const RocksDbBinlogStoreOptions& options);
+  Status LockDataDir();
+  Status OpenIndex();
+  Status LoadMeta();
+  Status Recover();
+  Status Enqueue(std::span<const binlog::Binlog> binlogs);
+  Status CheckSpace(std::span<const binlog::Binlog> binlogs);
+  void RefreshSpace(bool force) const;
+  void WriterLoop();
+  std::deque<Request*> TakeGroup();
+  Status CommitGroup(const std::deque<Request*>& group);
+  Result<binlog::Binlog> ReadIndexed(int64_t ts, size_t* payload_bytes);
+  void GcLoop();
+  void RunGc(int64_t bound);
+  Status PutMeta(const std::string& key, const std::string& value, bool sync);
+
+  const RocksDbBinlogStoreOptions options_;
+  int lock_fd_ = -1;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::unique_ptr<ValueLog> vlog_;
+
+  // Shared by every call, exclusive in Close; closing_ turns new calls away first.
+  mutable std::shared_mutex lifecycle_mutex_;
+  std::atomic<bool> closing_{false};
+  bool closed_ = false;  // guarded by lifecycle_mutex_
+
+  std::mutex queue_mutex_;
+  std::condition_variable queue_cv_;  // the writer waits for work
+  std::condition_variable room_cv_;   // writers wait for queue room
+  std::deque<Request*> queue_;
+  bool stopping_ = false;
+  std::thread writer_thread_;
+  CommitSorter sorter_;  // writer thread only (and Open before it starts)
+  std::string read_only_reason_;  // writer thread only; non-empty once writes are refused
+
+  std::atomic<int64_t> max_commit_ts_{0};
+  std::atomic<int64_t> gc_ts_{0};
+  std::atomic<int64_t> gc_bound_{INT64_MIN};  // Lookup answers kNotFound at or below it
+  std::atomic<int64_t> done_gc_ts_{0};
+  std::atomic<int64_t> deleted_index_keys_{0};
+  std::atomic<int64_t> write_errors_{0};
+  mutable std::atomic<int64_t> read_errors_{0};
+  std::atomic<bool> all_matched_{true};
+
+  mutable std::mutex space_mutex_;
+  mutable std::atomic<int64_t> available_bytes_{0};
+  mutable std::atomic<int64_t> capacity_bytes_{0};
+  mutable std::atomic<int64_t> space_checked_ms_{INT64_MIN / 2};
+
+  std::mutex gc_mutex_;  // also serialises Gc() decisions
+  std::condition_variable gc_cv_;
+  int64_t gc_pending_bound_ = INT64_MIN;  // newest bound not yet handled
+  bool gc_running_ = false;
+  bool gc_stop_ = false;
+  std::thread gc_thread_;
+};
+
+}  // namespace tidb_binlog

@@ -1,0 +1,479 @@
+#include "reference/storage/value_log.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+#include "reference/storage/crc32c.h"
+
+namespace tidb_binlog {
+namespace {
+
+// One pread of this many bytes usually holds a whole record, so a lookup costs one syscall.
+constexpr size_t kReadAheadBytes = 4096;
+// fid is printed with this many digits, as upstream (fmt "%06d.vlog").
+constexpr int kFidDigits = 6;
+
+void PutFixed32(std::string* out, uint32_t v) {
+  char b[4];
+  for (int i = 0; i < 4; ++i) b[i] = static_cast<char>(v >> (8 * i));
+  out->append(b, 4);
+}
+void PutFixed64(std::string* out, uint64_t v) {
+  char b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(v >> (8 * i));
+  out->append(b, 8);
+}
+uint32_t GetFixed32(const char* p) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+uint64_t GetFixed64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+
+std::string ErrnoText(const std::string& what, const std::string& path) {
+  return what + " " + path + ": " + std::strerror(errno);
+}
+
+enum class Parse { kRecord, kFooter, kEnd, kBad };
+
+struct Parsed {
+  Parse kind = Parse::kEnd;
+  std::string_view payload;
+  uint64_t next = 0;
+  int64_t footer_max_ts = 0;
+  std::string why;  // for kBad
+};
+
+// Parses the record (or footer) at `pos` of a file whose bytes are `data`.
+Parsed ParseAt(std::string_view data, uint64_t pos) {
+  Parsed p;
+  uint64_t remaining = data.size() - pos;
+  if (remaining == 0) return p;
+  if (remaining == kFooterBytes && GetFixed32(data.data() + pos + 8) == kFooterMagic) {
+    p.kind = Parse::kFooter;
+    p.footer_max_ts = static_cast<int64_t>(GetFixed64(data.data() + pos));
+    return p;
+  }
+  p.kind = Parse::kBad;
+  if (remaining < kRecordHeaderBytes) {
+    p.why = "torn record header";
+    return p;
+  }
+  const char* h = data.data() + pos;
+  if (GetFixed32(h) != kRecordMagic) {
+    p.why = "bad record magic";
+    return p;
+  }
+  uint64_t length = GetFixed64(h + 4);
+  if (length > kRecordPayloadBytesMax || length > remaining - kRecordHeaderBytes) {
+    p.why = "record length beyond end of file";
+    return p;
+  }
+  std::string_view payload(h + kRecordHeaderBytes, length);
+  if (crc32c::Value(payload.data(), payload.size()) != GetFixed32(h + 12)) {
+    p.why = "record checksum mismatch";
+    return p;
+  }
+  p.kind = Parse::kRecord;
+  p.payload = payload;
+  p.next = pos + kRecordHeaderBytes + length;
+  return p;
+}
+
+// True if a valid record starts anywhere in data[from, end): then the bad bytes before it
+// are not a torn tail but damage in the middle of acknowledged data.
+bool ValidRecordStartsAfter(std::string_view data, uint64_t from) {
+  std::string magic;
+  PutFixed32(&magic, kRecordMagic);
+  for (size_t at = data.find(magic, from); at != std::string_view::npos;
+       at = data.find(magic, at + 1)) {
+    if (ParseAt(data, at).kind == Parse::kRecord) return true;
+  }
+  return false;
+}
+
+Result<std::string> ReadRange(int fd, uint64_t offset, uint64_t size, const std::string& path) {
+  std::string data(size, '\0');
+  uint64_t done = 0;
+  while (done < size) {
+    ssize_t n = ::pread(fd, data.data() + done, size - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::IoError(ErrnoText("pread", path));
+    if (n == 0) break;
+    done += static_cast<uint64_t>(n);
+  }
+  data.resize(done);
+  return data;
+}
+
+Result<uint64_t> FileSize(int fd, const std::string& path) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return Status::IoError(ErrnoText("fstat", path));
+  return static_cast<uint64_t>(st.st_size);
+}
+
+Status SyncDir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::IoError(ErrnoText("open", dir));
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return Status::IoError(ErrnoText("fsync", dir));
+  return Status::Ok();
+}
+
+}  // namespace
+
+struct ValueLog::File {
+  uint32_t fid = 0;
+  std::string path;
+  int fd = -1;
+  bool finalized = false;
+  int64_t max_ts = 0;  // from the footer once finalized
+  ~File() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+std::string ValuePointer::Encode() const {
+  std::string out;
+  PutFixed32(&out, fid);
+  PutFixed64(&out, offset);
+  return out;
+}
+
+Result<ValuePointer> ValuePointer::Decode(std::string_view bytes) {
+  if (bytes.size() != kValuePointerBytes) {
+    return Status::Corruption("value pointer of " + std::to_string(bytes.size()) + " bytes");
+  }
+  return ValuePointer{GetFixed32(bytes.data()), GetFixed64(bytes.data() + 4)};
+}
+
+void AppendRecord(std::string_view payload, std::string* out) {
+  PutFixed32(out, kRecordMagic);
+  PutFixed64(out, payload.size());
+  PutFixed32(out, crc32c::Value(payload.data(), payload.size()));
+  out->append(payload);
+}
+
+std::string ValueLogFilePath(const std::string& dir, uint32_t fid) {
+  char name[32];
+  std::snprintf(name, sizeof(name), "%0*u.vlog", kFidDigits, fid);
+  return dir + "/" + name;
+}
+
+ValueLog::ValueLog(ValueLogOptions options) : options_(std::move(options)) {}
+ValueLog::~ValueLog() = default;
+
+Result<std::unique_ptr<ValueLog>> ValueLog::Open(ValueLogOptions options) {
+  BINLOG_ASSERT(options.index_ts_of != nullptr);
+  std::unique_ptr<ValueLog> log(new ValueLog(std::move(options)));
+  BINLOG_RETURN_IF_ERROR(log->OpenExisting());
+  return log;
+}
+
+Status ValueLog::OpenExisting() {
+  std::error_code ec;
+  std::filesystem::create_directories(options_.dir, ec);
+  if (ec) return Status::IoError("create " + options_.dir + ": " + ec.message());
+  std::vector<uint32_t> fids;
+  for (const auto& entry : std::filesystem::directory_iterator(options_.dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() == kFidDigits + 5 && name.ends_with(".vlog")) {
+      fids.push_back(static_cast<uint32_t>(std::stoul(name.substr(0, kFidDigits))));
+    }
+  }
+  if (ec) return Status::IoError("list " + options_.dir + ": " + ec.message());
+  std::sort(fids.begin(), fids.end());
+  if (fids.empty()) return CreateFile(0);
+  for (uint32_t fid : fids) {
+    auto file = std::make_shared<File>();
+    file->fid = fid;
+    file->path = ValueLogFilePath(options_.dir, fid);
+    file->fd = ::open(file->path.c_str(), O_RDWR | O_CLOEXEC);
+    if (file->fd < 0) return Status::IoError(ErrnoText("open", file->path));
+    files_[fid] = file;
+  }
+  for (auto it = files_.begin(); std::next(it) != files_.end(); ++it) {
+    BINLOG_RETURN_IF_ERROR(FinalizeFile(*it->second));
+  }
+  return RecoverLastFile(files_.rbegin()->second);
+}
+
+// Brings a non-last file to the finalized state: trusts an existing footer (we write it, and
+// fdatasync it, before creating the next file); otherwise scans strictly and writes one.
+Status ValueLog::FinalizeFile(File& file) {
+  if (file.finalized) return Status::Ok();
+  auto size = FileSize(file.fd, file.path);
+  if (!size.ok()) return size.status();
+  if (*size >= kFooterBytes) {
+    auto tail = ReadRange(file.fd, *size - kFooterBytes, kFooterBytes, file.path);
+    if (!tail.ok()) return tail.status();
+    if (tail->size() == kFooterBytes && GetFixed32(tail->data() + 8) == kFooterMagic) {
+      file.finalized = true;
+      file.max_ts = static_cast<int64_t>(GetFixed64(tail->data()));
+      return Status::Ok();
+    }
+  }
+  int64_t max_ts = 0;
+  BINLOG_RETURN_IF_ERROR(ScanFile(file, 0, [&](ValuePointer, ValuePointer, std::string_view p) {
+    auto ts = options_.index_ts_of(p);
+    if (!ts.ok()) return ts.status();
+    max_ts = std::max(max_ts, *ts);
+    return Status::Ok();
+  }));
+  std::string footer;
+  PutFixed64(&footer, static_cast<uint64_t>(max_ts));
+  PutFixed32(&footer, kFooterMagic);
+  BINLOG_RETURN_IF_ERROR(WriteAll(file.fd, footer, *size));
+  BINLOG_RETURN_IF_ERROR(Sync(file.fd, file.path));
+  file.finalized = true;
+  file.max_ts = max_ts;
+  return Status::Ok();
+}
+
+// The last file may end in a record whose group never finished its fdatasync (never
+// acknowledged): cut it off. Anything else wrong is corruption of acknowledged data.
+Status ValueLog::RecoverLastFile(std::shared_ptr<File> file) {
+  auto size = FileSize(file->fd, file->path);
+  if (!size.ok()) return size.status();
+  auto data = ReadRange(file->fd, 0, *size, file->path);
+  if (!data.ok()) return data.status();
+  uint64_t pos = 0;
+  int64_t max_ts = 0;
+  for (;;) {
+    Parsed p = ParseAt(*data, pos);
+    if (p.kind == Parse::kEnd) break;
+    if (p.kind == Parse::kFooter) {
+      file->finalized = true;
+      file->max_ts = p.footer_max_ts;
+      return CreateFile(file->fid + 1);
+    }
+    if (p.kind == Parse::kBad) {
+      if (ValidRecordStartsAfter(*data, pos + 1)) {
+        return Status::Corruption("value log " + file->path + ": " + p.why + " at offset " +
+                                  std::to_string(pos) + ", followed by valid records");
+      }
+      if (::ftruncate(file->fd, static_cast<off_t>(pos)) != 0) {
+        return Status::IoError(ErrnoText("ftruncate", file->path));
+      }
+      BINLOG_RETURN_IF_ERROR(Sync(file->fd, file->path));
+      truncated_tail_bytes_ = *size - pos;
+      break;
+    }
+    auto ts = options_.index_ts_of(p.payload);
+    if (!ts.ok()) {
+      return Status::Corruption("value log " + file->path + " at offset " +
+                                std::to_string(pos) + ": " + ts.status().message());
+    }
+    max_ts = std::max(max_ts, *ts);
+    pos = p.next;
+  }
+  std::unique_lock lock(files_mutex_);
+  current_ = std::move(file);
+  write_offset_ = pos;
+  current_max_ts_ = max_ts;
+  return Status::Ok();
+}
+
+Status ValueLog::CreateFile(uint32_t fid) {
+  auto file = std::make_shared<File>();
+  file->fid = fid;
+  file->path = ValueLogFilePath(options_.dir, fid);
+  file->fd = ::open(file->path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (file->fd < 0) return Status::IoError(ErrnoText("create", file->path));
+  // The new name must survive a power loss before any acknowledged record lands in it.
+  BINLOG_RETURN_IF_ERROR(SyncDir(options_.dir));
+  std::unique_lock lock(files_mutex_);
+  files_[fid] = file;
+  current_ = file;
+  write_offset_ = 0;
+  current_max_ts_ = 0;
+  return Status::Ok();
+}
+
+Status ValueLog::Rotate() {
+  std::string footer;
+  PutFixed64(&footer, static_cast<uint64_t>(current_max_ts_));
+  PutFixed32(&footer, kFooterMagic);
+  Status s = WriteAll(current_->fd, footer, write_offset_);
+  if (s.ok()) s = Sync(current_->fd, current_->path);
+  if (!s.ok()) {
+    broken_ = s;  // the file's end is now unknown; stop appending
+    return s;
+  }
+  {
+    std::unique_lock lock(files_mutex_);
+    current_->finalized = true;
+    current_->max_ts = current_max_ts_;
+  }
+  return CreateFile(current_->fid + 1);
+}
+
+Status ValueLog::WriteAll(int fd, std::string_view bytes, uint64_t offset) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::pwrite(fd, bytes.data() + done, bytes.size() - done,
+                         static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::IoError(ErrnoText("write", options_.dir));
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+Status ValueLog::Sync(int fd, const std::string& path) {
+  if (options_.fail_sync_for_testing && options_.fail_sync_for_testing()) {
+    return Status::IoError("fdatasync " + path + ": injected failure");
+  }
+  if (::fdatasync(fd) != 0) return Status::IoError(ErrnoText("fdatasync", path));
+  return Status::Ok();
+}
+
+Result<ValuePointer> ValueLog::Append(std::string_view records, int64_t max_index_ts) {
+  if (!broken_.ok()) return broken_;
+  if (write_offset_ >= options_.file_bytes_max) BINLOG_RETURN_IF_ERROR(Rotate());
+  const ValuePointer start{current_->fid, write_offset_};
+  Status s = WriteAll(current_->fd, records, write_offset_);
+  if (!s.ok()) {
+    // Cut back a partial write so the next group starts where the index expects it.
+    if (::ftruncate(current_->fd, static_cast<off_t>(write_offset_)) != 0) broken_ = s;
+    return s;
+  }
+  if (options_.sync) {
+    s = Sync(current_->fd, current_->path);
+    if (!s.ok()) {
+      broken_ = s;
+      return s;
+    }
+  }
+  std::unique_lock lock(files_mutex_);
+  write_offset_ += records.size();
+  current_max_ts_ = std::max(current_max_ts_, max_index_ts);
+  return start;
+}
+
+std::shared_ptr<ValueLog::File> ValueLog::FindFile(uint32_t fid) const {
+  std::shared_lock lock(files_mutex_);
+  auto it = files_.find(fid);
+  return it == files_.end() ? nullptr : it->second;
+}
+
+Result<std::string> ValueLog::Read(ValuePointer at) const {
+  std::shared_ptr<File> file = FindFile(at.fid);
+  if (!file) return Status::NotFound("value log file " + std::to_string(at.fid) + " is gone");
+  auto head = ReadRange(file->fd, at.offset, kReadAheadBytes, file->path);
+  if (!head.ok()) return head.status();
+  std::string& data = *head;
+  const std::string where = file->path + " at offset " + std::to_string(at.offset);
+  if (data.size() < kRecordHeaderBytes || GetFixed32(data.data()) != kRecordMagic) {
+    return Status::Corruption("value log " + where + ": bad record header");
+  }
+  uint64_t length = GetFixed64(data.data() + 4);
+  if (length > kRecordPayloadBytesMax) {
+    return Status::Corruption("value log " + where + ": bad record length");
+  }
+  uint64_t total = kRecordHeaderBytes + length;
+  if (data.size() < total) {
+    auto rest = ReadRange(file->fd, at.offset + data.size(), total - data.size(), file->path);
+    if (!rest.ok()) return rest.status();
+    data += *rest;
+    if (data.size() < total) {
+      return Status::Corruption("value log " + where + ": record beyond end of file");
+    }
+  }
+  uint32_t expected = GetFixed32(data.data() + 12);
+  if (crc32c::Value(data.data() + kRecordHeaderBytes, length) != expected) {
+    return Status::Corruption("value log " + where + ": checksum mismatch");
+  }
+  data.erase(0, kRecordHeaderBytes);
+  data.resize(length);
+  return std::move(data);
+}
+
+Status ValueLog::ScanFile(const File& file, uint64_t offset, const ScanFn& fn) const {
+  uint64_t end = 0;
+  {
+    std::shared_lock lock(files_mutex_);
+    if (current_ && current_->fid == file.fid) end = write_offset_;
+  }
+  if (end == 0) {
+    auto size = FileSize(file.fd, file.path);
+    if (!size.ok()) return size.status();
+    end = *size;
+  }
+  auto data = ReadRange(file.fd, 0, end, file.path);
+  if (!data.ok()) return data.status();
+  for (uint64_t pos = offset;;) {
+    Parsed p = ParseAt(*data, pos);
+    if (p.kind == Parse::kEnd || p.kind == Parse::kFooter) return Status::Ok();
+    if (p.kind == Parse::kBad) {
+      return Status::Corruption("value log " + file.path + ": " + p.why + " at offset " +
+                                std::to_string(pos));
+    }
+    BINLOG_RETURN_IF_ERROR(fn({file.fid, pos}, {file.fid, p.next}, p.payload));
+    pos = p.next;
+  }
+}
+
+Status ValueLog::Scan(ValuePointer from, const ScanFn& fn) const {
+  std::vector<std::shared_ptr<File>> files;
+  {
+    std::shared_lock lock(files_mutex_);
+    for (auto it = files_.lower_bound(from.fid); it != files_.end(); ++it) {
+      files.push_back(it->second);
+    }
+  }
+  for (const auto& file : files) {
+    BINLOG_RETURN_IF_ERROR(ScanFile(*file, file->fid == from.fid ? from.offset : 0, fn));
+  }
+  return Status::Ok();
+}
+
+ValuePointer ValueLog::End() const {
+  std::shared_lock lock(files_mutex_);
+  return {current_->fid, write_offset_};
+}
+
+Result<int> ValueLog::DeleteFilesUpTo(int64_t bound) {
+  std::vector<std::shared_ptr<File>> doomed;
+  {
+    std::unique_lock lock(files_mutex_);
+    for (auto it = files_.begin(); it != files_.end();) {
+      const auto& f = it->second;
+      if (f != current_ && f->finalized && f->max_ts <= bound) {
+        doomed.push_back(f);
+        it = files_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const auto& f : doomed) {
+    if (::unlink(f->path.c_str()) != 0) return Status::IoError(ErrnoText("unlink", f->path));
+  }
+  return static_cast<int>(doomed.size());
+}
+
+uint64_t ValueLog::TotalBytes() const {
+  std::shared_lock lock(files_mutex_);
+  uint64_t total = 0;
+  for (const auto& [fid, f] : files_) {
+    struct stat st {};
+    if (::fstat(f->fd, &st) == 0) total += static_cast<uint64_t>(st.st_size);
+  }
+  return total;
+}
+
+}  // namespace tidb_binlog

@@ -1,0 +1,139 @@
+// ValueLog: the append-only files holding binlog payloads for RocksDbBinlogStore, in
+// upstream's byte format (UPSTREAM.md §7.1):
+//
+//   <dir>/NNNNNN.vlog  (fid, 6 digits, first 000000.vlog)
+//   record  = magic u32 LE 0x823a56e8 | length u64 LE | CRC-32C u32 LE of payload | payload
+//   footer  = maxTS i64 LE | magic u32 LE 0x123ab922   (ends a finalized file)
+//   pointer = fid u32 LE | offset u64 LE               (12 bytes, stored in the index)
+//
+// Files rotate once the write offset reaches ValueLogOptions::file_bytes_max; the full file
+// gets its footer (maxTS = the largest index ts of its records, so GC can drop it whole).
+//
+// Open() repairs what a crash can leave: a torn or corrupt record at the tail of the last
+// file was never acknowledged (its group's fdatasync had not returned), so it is truncated
+// away. Bad bytes followed by a valid record, or in any earlier file, are real corruption and
+// Open fails with kCorruption. A non-last file without footer is scanned and finalized.
+//
+// Not for: indexing (the store's RocksDB does that) or deciding what is durable (the caller
+// acknowledges only after Append returned OK).
+//
+// Thread safety: Append is called by one thread at a time (the store's writer thread). Read,
+// Scan, End and DeleteFilesUpTo may run concurrently with it and with each other; a file
+// being read while it is deleted stays readable through its open descriptor.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+
+#include "reference/core/status.h"
+
+namespace tidb_binlog {
+
+inline constexpr uint32_t kRecordMagic = 0x823a56e8;
+inline constexpr size_t kRecordHeaderBytes = 16;
+inline constexpr uint32_t kFooterMagic = 0x123ab922;
+inline constexpr size_t kFooterBytes = 12;
+inline constexpr size_t kValuePointerBytes = 12;
+// A length field above this is treated as corruption instead of being allocated; a binlog
+// is bounded far below by the pump's gRPC message limit.
+inline constexpr uint64_t kRecordPayloadBytesMax = uint64_t{1} << 31;
+
+struct ValuePointer {
+  uint32_t fid = 0;
+  uint64_t offset = 0;
+
+  std::string Encode() const;
+  static Result<ValuePointer> Decode(std::string_view bytes);
+  friend auto operator<=>(const ValuePointer&, const ValuePointer&) = default;
+};
+
+// Appends one record (header + payload) to *out.
+void AppendRecord(std::string_view payload, std::string* out);
+
+// The path of file `fid` in `dir` ("<dir>/000042.vlog").
+std::string ValueLogFilePath(const std::string& dir, uint32_t fid);
+
+struct ValueLogOptions {
+  std::string dir;
+  uint64_t file_bytes_max = uint64_t{64} << 20;
+  bool sync = true;  // fdatasync after every Append
+  // The index ts of a record's payload; used when a file must be (re)scanned for its maxTS.
+  std::function<Result<int64_t>(std::string_view payload)> index_ts_of;
+  // Tests only: when set and it returns true, the next fdatasync is reported as failed.
+  std::function<bool()> fail_sync_for_testing;
+};
+
+class ValueLog {
+ public:
+  // Called for each record from Scan: its position, the position just after it, payload.
+  using ScanFn = std::function<Status(ValuePointer at, ValuePointer next, std::string_view)>;
+
+  static Result<std::unique_ptr<ValueLog>> Open(ValueLogOptions options);
+  ~ValueLog();
+  ValueLog(const ValueLog&) = delete;
+  ValueLog& operator=(const ValueLog&) = delete;
+
+  // Writes already-encoded records (AppendRecord output) with one write, then fdatasync when
+  // options.sync; rotates first if the current file is full. `max_index_ts` is the largest
+  // index ts among them. Returns where the first record starts. On a failed write the file
+  // is cut back so nothing partial stays; after a failed fdatasync every later Append fails
+  // (kIoError): whether the page cache still holds the data is unknown (the LevelDB/
+  // PostgreSQL "fsyncgate" rule), so the log must not pretend later writes are durable.
+  Result<ValuePointer> Append(std::string_view records, int64_t max_index_ts);
+
+  // The payload of the record at `at`, checksum verified. kNotFound if the file is gone,
+  // kCorruption if the bytes are not a valid record.
+  Result<std::string> Read(ValuePointer at) const;
+
+  // Calls fn for every record from `from` (or the first existing file if that one is gone)
+  // to the end of the log, in order. Stops at fn's first error and returns it.
+  Status Scan(ValuePointer from, const ScanFn& fn) const;
+
+  // The position the next Append will write to.
+  ValuePointer End() const;
+
+  // Unlinks every finalized file (never the current one) whose maxTS <= bound. Returns how
+  // many were removed.
+  Result<int> DeleteFilesUpTo(int64_t bound);
+
+  // Total bytes of all value-log files.
+  uint64_t TotalBytes() const;
+
+  // Not ok once a failed fdatasync made the log refuse appends (sticky).
+  const Status& broken() const { return broken_; }
+
+  // Bytes of a torn tail that Open cut off the last file (0 if none).
+  uint64_t truncated_tail_bytes() const { return truncated_tail_bytes_; }
+
+ private:
+  struct File;
+
+  explicit ValueLog(ValueLogOptions options);
+  Status OpenExisting();
+  Status RecoverLastFile(std::shared_ptr<File> file);
+  Status FinalizeFile(File& file);
+  Status CreateFile(uint32_t fid);
+  Status Rotate();
+  Status WriteAll(int fd, std::string_view bytes, uint64_t offset);
+  Status Sync(int fd, const std::string& path);
+  Status ScanFile(const File& file, uint64_t offset, const ScanFn& fn) const;
+  std::shared_ptr<File> FindFile(uint32_t fid) const;
+
+  const ValueLogOptions options_;
+  mutable std::shared_mutex files_mutex_;             // guards files_, current_
+  std::map<uint32_t, std::shared_ptr<File>> files_;
+  std::shared_ptr<File> current_;
+  // Only the appender writes these; End() reads them under files_mutex_.
+  uint64_t write_offset_ = 0;
+  int64_t current_max_ts_ = 0;
+  Status broken_;  // sticky failure of a previous fdatasync
+  uint64_t truncated_tail_bytes_ = 0;
+};
+
+}  // namespace tidb_binlog
