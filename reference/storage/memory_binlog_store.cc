@@ -1,0 +1,376 @@
+#include "reference/storage/memory_binlog_store.h"
+
+#include <algorithm>
+#include <iterator>
+#include <utility>
+
+#include "reference/core/binlog_codec.h"
+#include "reference/core/tso.h"
+
+namespace tidb_binlog {
+namespace {
+
+Status ClosedStatus() { return Status::Unavailable("binlog store is closed"); }
+
+bool IsProbeBinlog(const binlog::Binlog& b) { return b.start_ts() == 0 && b.commit_ts() == 0; }
+
+// The key bound up to which Gc(gc_ts) deletes (UPSTREAM.md §7.6).
+int64_t GcDeleteBound(int64_t gc_ts) { return gc_ts - EncodeTso(kGcMarginMilliseconds); }
+
+// Upstream feedPreWriteValue, extended to the DDL fields (UPSTREAM.md §7.5). Presence is
+// copied too, so the enriched commit encodes exactly as upstream's would.
+void CopyPrewriteFields(const binlog::Binlog& p, binlog::Binlog& c) {
+  c.clear_start_ts();
+  c.clear_prewrite_value();
+  c.clear_ddl_query();
+  c.clear_ddl_job_id();
+  c.clear_ddl_schema_state();
+  if (p.has_start_ts()) c.set_start_ts(p.start_ts());
+  if (p.has_prewrite_value()) c.set_prewrite_value(p.prewrite_value());
+  if (p.has_ddl_query()) c.set_ddl_query(p.ddl_query());
+  if (p.has_ddl_job_id()) c.set_ddl_job_id(p.ddl_job_id());
+  if (p.has_ddl_schema_state()) c.set_ddl_schema_state(p.ddl_schema_state());
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- MemoryDisk
+
+void MemoryDisk::SetCapacityBytes(int64_t bytes) {
+  std::lock_guard lock(mu_);
+  capacity_bytes_ = bytes;
+}
+
+void MemoryDisk::SetAvailableBytes(int64_t bytes) {
+  std::lock_guard lock(mu_);
+  free_base_bytes_ = bytes + used_bytes_;
+}
+
+int64_t MemoryDisk::capacity_bytes() const {
+  std::lock_guard lock(mu_);
+  return capacity_bytes_;
+}
+
+int64_t MemoryDisk::available_bytes() const {
+  std::lock_guard lock(mu_);
+  return AvailableLocked();
+}
+
+void MemoryDisk::FailNextWrites(int count) {
+  std::lock_guard lock(mu_);
+  failing_writes_ = count;
+}
+
+void MemoryDisk::FailNextSyncs(int count) {
+  std::lock_guard lock(mu_);
+  failing_syncs_ = count;
+}
+
+Status MemoryDisk::CorruptValue(int64_t ts) {
+  std::lock_guard lock(mu_);
+  auto it = slots_.find(ts);
+  if (it == slots_.end()) return Status::NotFound(kBinlogNotFoundMessage);
+  it->second.corrupt = true;
+  return Status::Ok();
+}
+
+size_t MemoryDisk::unsynced_write_count() const {
+  std::lock_guard lock(mu_);
+  return arrivals_.size() - durable_arrivals_;
+}
+
+void MemoryDisk::ReleaseSpaceLocked(const Slot& slot) {
+  used_bytes_ -= static_cast<int64_t>(slot.bytes.size());
+}
+
+int64_t MemoryDisk::AvailableLocked() const {
+  return std::max<int64_t>(0, free_base_bytes_ - used_bytes_);
+}
+
+void MemoryDisk::PutLocked(int64_t key, Slot slot, const Arrival& arrival) {
+  used_bytes_ += static_cast<int64_t>(slot.bytes.size());
+  auto [it, inserted] = slots_.try_emplace(key);
+  if (inserted) {
+    undo_.push_back(Undo{key, std::nullopt});
+  } else {
+    ReleaseSpaceLocked(it->second);
+    undo_.push_back(Undo{key, std::move(it->second)});
+  }
+  it->second = std::move(slot);
+  arrivals_.push_back(arrival);
+}
+
+void MemoryDisk::SyncLocked(const CommitSorter& sorter) {
+  undo_.clear();
+  checkpoint_.max_commit_ts = sorter.max_commit_ts();
+  checkpoint_.replay_position = sorter.ReplayPosition(next_position_);
+  // Arrivals before the replay position are no longer needed to rebuild the sorter.
+  while (!arrivals_.empty() && arrivals_.front().position < checkpoint_.replay_position) {
+    arrivals_.pop_front();
+  }
+  durable_arrivals_ = arrivals_.size();
+}
+
+void MemoryDisk::DropUnsyncedLocked() {
+  for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) {
+    auto slot = slots_.find(it->key);
+    BINLOG_ASSERT(slot != slots_.end());
+    ReleaseSpaceLocked(slot->second);
+    if (it->previous.has_value()) {
+      used_bytes_ += static_cast<int64_t>(it->previous->bytes.size());
+      slot->second = std::move(*it->previous);
+    } else {
+      slots_.erase(slot);
+    }
+  }
+  undo_.clear();
+  arrivals_.resize(durable_arrivals_);
+}
+
+int64_t MemoryDisk::DeleteUpToLocked(int64_t bound) {
+  BINLOG_ASSERT(undo_.empty());  // deletions are durable at once: sync first
+  int64_t deleted = 0;
+  auto it = slots_.begin();
+  while (it != slots_.end() && it->first <= bound) {
+    ReleaseSpaceLocked(it->second);
+    it = slots_.erase(it);
+    ++deleted;
+  }
+  return deleted;
+}
+
+// ---------------------------------------------------------------- MemoryBinlogStore
+
+Result<std::unique_ptr<MemoryBinlogStore>> MemoryBinlogStore::Open(
+    std::shared_ptr<MemoryDisk> disk, MemoryBinlogStoreOptions options) {
+  BINLOG_ASSERT(disk != nullptr);
+  std::lock_guard lock(disk->mu_);
+  if (disk->in_use_) return Status::Busy("memory disk is held by another open store");
+  disk->in_use_ = true;
+  std::unique_ptr<MemoryBinlogStore> store(new MemoryBinlogStore(disk, options));
+  store->RecoverLocked();
+  return store;
+}
+
+MemoryBinlogStore::MemoryBinlogStore(std::shared_ptr<MemoryDisk> disk,
+                                     MemoryBinlogStoreOptions options)
+    : disk_(std::move(disk)), options_(options) {}
+
+MemoryBinlogStore::~MemoryBinlogStore() { (void)Close(); }
+
+void MemoryBinlogStore::RecoverLocked() {
+  // Everything on the disk is durable here: a crash dropped the rest, a close synced it.
+  BINLOG_ASSERT(disk_->undo_.empty());
+  sorter_ = CommitSorter(disk_->checkpoint_.max_commit_ts);
+  for (const MemoryDisk::Arrival& a : disk_->arrivals_) {
+    // The same records fitted the sorter before the restart.
+    const Status added = sorter_.Add(a.tp, a.start_ts, a.commit_ts, a.position);
+    BINLOG_ASSERT(added.ok());
+  }
+  if (disk_->gc_ts_ > 0) deleted_bound_ = GcDeleteBound(disk_->gc_ts_);
+}
+
+Status MemoryBinlogStore::Write(const binlog::Binlog& binlog) {
+  return WriteBatch(std::span<const binlog::Binlog>(&binlog, 1));
+}
+
+Status MemoryBinlogStore::WriteBatch(std::span<const binlog::Binlog> binlogs) {
+  std::lock_guard lock(disk_->mu_);
+  if (closed_) return ClosedStatus();
+  std::vector<const binlog::Binlog*> kept;
+  std::vector<std::string> encoded;
+  int64_t bytes = 0;
+  for (const binlog::Binlog& b : binlogs) {
+    if (IsProbeBinlog(b)) continue;  // TiDB's probe: accepted and dropped
+    kept.push_back(&b);
+    encoded.push_back(EncodeBinlog(b));
+    bytes += static_cast<int64_t>(encoded.back().size());
+  }
+  BINLOG_RETURN_IF_ERROR(CheckWritableLocked(binlogs, bytes));
+  for (size_t i = 0; i < kept.size(); ++i) {
+    const binlog::Binlog& b = *kept[i];
+    const MemoryDisk::Arrival arrival{b.tp(), b.start_ts(), b.commit_ts(),
+                                      disk_->next_position_++};
+    // CheckWritableLocked made sure every Prewrite of the batch fits the sorter.
+    const Status added =
+        sorter_.Add(arrival.tp, arrival.start_ts, arrival.commit_ts, arrival.position);
+    BINLOG_ASSERT(added.ok());
+    disk_->PutLocked(BinlogIndexTs(b),
+                     MemoryDisk::Slot{std::move(encoded[i]), b.tp(), b.start_ts(),
+                                      b.commit_ts(), false},
+                     arrival);
+  }
+  if (options_.sync && !kept.empty()) disk_->SyncLocked(sorter_);
+  return Status::Ok();
+}
+
+// Every reason to refuse a write, checked before anything is applied so that a refused
+// write leaves no trace. Consumes injected faults.
+Status MemoryBinlogStore::CheckWritableLocked(std::span<const binlog::Binlog> binlogs,
+                                              int64_t bytes) {
+  const int64_t available = disk_->AvailableLocked();
+  if (available <= options_.stop_write_at_available_space_bytes) {
+    // Upstream still accepts fake binlogs so that drainers are not blocked.
+    bool all_fake = std::all_of(binlogs.begin(), binlogs.end(), IsFakeBinlog);
+    if (!all_fake) {
+      return Status::NoSpace("no available space, available: " + std::to_string(available) +
+                             ", StopWriteAtAvailableSpace: " +
+                             std::to_string(options_.stop_write_at_available_space_bytes));
+    }
+  }
+  if (bytes == 0) return Status::Ok();
+  if (bytes > available) {
+    ++write_errors_;
+    return Status::IoError("write binlog: no space left on device");
+  }
+  if (disk_->failing_writes_ > 0) {
+    --disk_->failing_writes_;
+    ++write_errors_;
+    return Status::IoError("write binlog: injected write failure");
+  }
+  const size_t prewrites = static_cast<size_t>(std::count_if(
+      binlogs.begin(), binlogs.end(), [](const auto& b) { return b.tp() == binlog::Prewrite; }));
+  if (sorter_.pending_count() + prewrites > kPendingPrewritesMax) {
+    return Status::ResourceExhausted("too many prewrite binlogs waiting for their commit");
+  }
+  if (options_.sync && disk_->failing_syncs_ > 0) {
+    --disk_->failing_syncs_;
+    ++write_errors_;
+    return Status::IoError("sync binlog: injected sync failure");
+  }
+  return Status::Ok();
+}
+
+Result<binlog::Binlog> MemoryBinlogStore::Lookup(int64_t ts) {
+  std::lock_guard lock(disk_->mu_);
+  if (closed_) return ClosedStatus();
+  return ReadLocked(ts);
+}
+
+Result<binlog::Binlog> MemoryBinlogStore::ReadLocked(int64_t key) {
+  // Keys at or below the GC bound are gone even if a late write put one there again.
+  if (key <= deleted_bound_) return Status::NotFound(kBinlogNotFoundMessage);
+  auto it = disk_->slots_.find(key);
+  if (it == disk_->slots_.end()) return Status::NotFound(kBinlogNotFoundMessage);
+  if (it->second.corrupt) {
+    ++read_errors_;
+    return Status::Corruption("binlog at ts " + std::to_string(key) +
+                              ": stored value fails its checksum");
+  }
+  Result<binlog::Binlog> decoded = DecodeBinlog(it->second.bytes);
+  if (!decoded.ok()) ++read_errors_;
+  return decoded;
+}
+
+Result<PullResult> MemoryBinlogStore::Pull(int64_t after_ts, size_t limit_count,
+                                           size_t limit_bytes) {
+  std::lock_guard lock(disk_->mu_);
+  if (closed_) return ClosedStatus();
+  PullResult result;
+  result.requested_purged = after_ts <= disk_->gc_ts_;
+  const int64_t from = std::max({after_ts, disk_->gc_ts_, int64_t{0}});  // never key 0
+  const int64_t to = sorter_.max_commit_ts();
+  const size_t count_max = std::max<size_t>(limit_count, 1);
+  size_t bytes = 0;
+  for (auto it = disk_->slots_.upper_bound(from);
+       it != disk_->slots_.end() && it->first <= to && result.binlogs.size() < count_max;
+       ++it) {
+    if (it->second.tp == binlog::Prewrite) continue;
+    Result<binlog::Binlog> c = ReadLocked(it->first);
+    if (!c.ok()) return c.status();
+    if (c->commit_ts() != c->start_ts()) {  // not a fake binlog: attach its Prewrite
+      Result<binlog::Binlog> p = ReadLocked(c->start_ts());
+      if (p.status().code() == StatusCode::kNotFound) {
+        ++result.skipped_unmatched;  // upstream: "Matching P-binlog not found"
+        continue;
+      }
+      if (!p.ok()) return p.status();
+      CopyPrewriteFields(*p, *c);
+    }
+    const size_t size = c->ByteSizeLong();
+    if (!result.binlogs.empty() && bytes + size > limit_bytes) break;
+    bytes += size;
+    result.binlogs.push_back(std::move(c).value());
+  }
+  return result;
+}
+
+int64_t MemoryBinlogStore::MaxCommitTS() const {
+  std::lock_guard lock(disk_->mu_);
+  return sorter_.max_commit_ts();
+}
+
+int64_t MemoryBinlogStore::GcTS() const {
+  std::lock_guard lock(disk_->mu_);
+  return disk_->gc_ts_;
+}
+
+bool MemoryBinlogStore::AllMatched() const {
+  std::lock_guard lock(disk_->mu_);
+  return sorter_.all_matched();
+}
+
+GcOutcome MemoryBinlogStore::Gc(int64_t ts) {
+  std::lock_guard lock(disk_->mu_);
+  if (closed_ || ts <= disk_->gc_ts_) return GcOutcome::kIgnoredNotNewer;
+  if (sorter_.max_commit_ts() <= ts) return GcOutcome::kIgnoredUnsafe;
+  // Persisting gc_ts is a synced write, which (like a WAL sync) makes earlier writes
+  // durable too; the deletions below are then durable at once. Not subject to injected
+  // sync faults: upstream's GC has no error path a caller could observe.
+  disk_->SyncLocked(sorter_);
+  disk_->gc_ts_ = ts;
+  const int64_t bound = GcDeleteBound(ts);
+  if (bound > deleted_bound_) {
+    deleted_index_keys_ += disk_->DeleteUpToLocked(bound);
+    deleted_bound_ = bound;
+  }
+  return GcOutcome::kAccepted;
+}
+
+BinlogStoreStats MemoryBinlogStore::Stats() const {
+  std::lock_guard lock(disk_->mu_);
+  BinlogStoreStats stats;
+  stats.max_commit_ts = sorter_.max_commit_ts();
+  stats.gc_ts = disk_->gc_ts_;
+  stats.done_gc_ts = std::max<int64_t>(0, deleted_bound_);
+  stats.deleted_index_keys = deleted_index_keys_;
+  stats.capacity_bytes = disk_->capacity_bytes_;
+  stats.available_bytes = disk_->AvailableLocked();
+  stats.write_errors = write_errors_;
+  stats.read_errors = read_errors_;
+  return stats;
+}
+
+Status MemoryBinlogStore::Sync() {
+  std::lock_guard lock(disk_->mu_);
+  if (closed_) return ClosedStatus();
+  if (disk_->failing_syncs_ > 0) {
+    --disk_->failing_syncs_;
+    ++write_errors_;
+    return Status::IoError("sync binlog: injected sync failure");
+  }
+  disk_->SyncLocked(sorter_);
+  return Status::Ok();
+}
+
+Status MemoryBinlogStore::Close() {
+  std::lock_guard lock(disk_->mu_);
+  if (closed_) return Status::Ok();
+  disk_->SyncLocked(sorter_);
+  ReleaseLocked();
+  return Status::Ok();
+}
+
+void MemoryBinlogStore::Crash() {
+  std::lock_guard lock(disk_->mu_);
+  if (closed_) return;
+  disk_->DropUnsyncedLocked();
+  ReleaseLocked();
+}
+
+void MemoryBinlogStore::ReleaseLocked() {
+  closed_ = true;
+  disk_->in_use_ = false;
+}
+
+}  // namespace tidb_binlog
