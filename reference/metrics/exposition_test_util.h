@@ -1,0 +1,205 @@
+// Test support (not part of binlog_metrics): a small reader of the Prometheus text format
+// 0.0.4 for asserting on expositions, the client_golang bucket bounds upstream's catalogues
+// use (as Go prints them), and a runner for `promtool check metrics`.
+//
+// The reader accepts exactly what our writer and client_golang produce (HELP/TYPE comments,
+// `name{l="v",...} value` samples, escapes \\ \" \n) and reports anything else as a test
+// failure, so a malformed exposition fails the test that reads it.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace tidb_binlog::testing_util {
+
+struct Sample {
+  std::string name;  // with any _bucket/_sum/_count suffix
+  std::map<std::string, std::string> labels;
+  std::vector<std::string> label_order;  // label names as written
+  std::string value_text;
+  double value = 0;
+};
+
+struct Family {
+  std::string name, help, type;
+  std::vector<Sample> samples;
+};
+
+struct Exposition {
+  std::vector<std::string> order;  // family names as they appear
+  std::map<std::string, Family> families;
+  bool Has(const std::string& name) const { return families.count(name) > 0; }
+};
+
+inline std::string Unescape(const std::string& text, size_t& i, char terminator) {
+  std::string out;
+  for (; i < text.size() && text[i] != terminator; ++i) {
+    if (text[i] != '\\') {
+      out += text[i];
+      continue;
+    }
+    ++i;
+    if (i >= text.size()) break;
+    out += text[i] == 'n' ? '\n' : text[i];
+  }
+  return out;
+}
+
+// Parses `line` (no newline) as a sample; ADD_FAILURE()s and returns nullopt if malformed.
+inline std::optional<Sample> ParseSample(const std::string& line) {
+  Sample sample;
+  size_t i = line.find_first_of("{ ");
+  if (i == std::string::npos) {
+    ADD_FAILURE() << "malformed sample: " << line;
+    return std::nullopt;
+  }
+  sample.name = line.substr(0, i);
+  if (line[i] == '{') {
+    ++i;
+    while (i < line.size() && line[i] != '}') {
+      size_t eq = line.find("=\"", i);
+      if (eq == std::string::npos) {
+        ADD_FAILURE() << "malformed labels: " << line;
+        return std::nullopt;
+      }
+      std::string name = line.substr(i, eq - i);
+      i = eq + 2;
+      sample.labels[name] = Unescape(line, i, '"');
+      sample.label_order.push_back(name);
+      ++i;  // closing quote
+      if (i < line.size() && line[i] == ',') ++i;
+    }
+    ++i;  // closing brace
+  }
+  if (i >= line.size() || line[i] != ' ') {
+    ADD_FAILURE() << "no value: " << line;
+    return std::nullopt;
+  }
+  sample.value_text = line.substr(i + 1);
+  char* end = nullptr;
+  sample.value = std::strtod(sample.value_text.c_str(), &end);
+  if (sample.value_text.empty() || *end != '\0') {
+    ADD_FAILURE() << "bad value: " << line;
+    return std::nullopt;
+  }
+  return sample;
+}
+
+inline Exposition Parse(const std::string& text) {
+  Exposition exposition;
+  std::istringstream lines(text);
+  Family* current = nullptr;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("# HELP ", 0) == 0 || line.rfind("# TYPE ", 0) == 0) {
+      size_t space = line.find(' ', 7);
+      std::string name = line.substr(7, space - 7);
+      if (!exposition.Has(name)) exposition.order.push_back(name);
+      current = &exposition.families[name];
+      current->name = name;
+      size_t j = space + 1;
+      (line[2] == 'H' ? current->help : current->type) = Unescape(line, j, '\0');
+      continue;
+    }
+    std::optional<Sample> sample = ParseSample(line);
+    if (!sample) continue;
+    if (current == nullptr || sample->name.rfind(current->name, 0) != 0) {
+      ADD_FAILURE() << "sample outside its family: " << line;
+      continue;
+    }
+    current->samples.push_back(*std::move(sample));
+  }
+  return exposition;
+}
+
+// Label names of the samples of a family, `le` removed, sorted (std::map order).
+inline std::vector<std::string> LabelNames(const Family& family) {
+  std::vector<std::string> names;
+  if (family.samples.empty()) return names;
+  for (const auto& [name, value] : family.samples.front().labels) {
+    if (name != "le") names.push_back(name);
+  }
+  return names;
+}
+
+// The `le` texts of the first child's buckets, in order.
+inline std::vector<std::string> BucketBounds(const Family& family) {
+  std::vector<std::string> bounds;
+  if (family.samples.empty()) return bounds;
+  std::map<std::string, std::string> first = family.samples.front().labels;
+  first.erase("le");
+  for (const Sample& s : family.samples) {
+    std::map<std::string, std::string> labels = s.labels;
+    labels.erase("le");
+    if (s.name == family.name + "_bucket" && labels == first) bounds.push_back(s.labels.at("le"));
+  }
+  return bounds;
+}
+
+// client_golang's ExponentialBuckets as Go prints them in `le`, plus the implicit +Inf.
+inline const std::vector<std::string> kDuration18 = {
+    "5e-05",  "0.0001", "0.0002", "0.0004", "0.0008", "0.0016", "0.0032", "0.0064", "0.0128",
+    "0.0256", "0.0512", "0.1024", "0.2048", "0.4096", "0.8192", "1.6384", "3.2768", "6.5536",
+    "+Inf"};
+inline const std::vector<std::string> kDuration20 = {
+    "5e-05",  "0.0001", "0.0002", "0.0004", "0.0008", "0.0016", "0.0032",
+    "0.0064", "0.0128", "0.0256", "0.0512", "0.1024", "0.2048", "0.4096",
+    "0.8192", "1.6384", "3.2768", "6.5536", "13.1072", "26.2144", "+Inf"};
+inline const std::vector<std::string> kSize20 = {
+    "16",     "32",     "64",     "128",         "256",         "512",         "1024",
+    "2048",   "4096",   "8192",   "16384",       "32768",       "65536",       "131072",
+    "262144", "524288", "1.048576e+06", "2.097152e+06", "4.194304e+06", "8.388608e+06",
+    "+Inf"};
+inline const std::vector<std::string> kSize25 = {
+    "16",           "32",           "64",           "128",           "256",
+    "512",          "1024",         "2048",         "4096",          "8192",
+    "16384",        "32768",        "65536",        "131072",        "262144",
+    "524288",       "1.048576e+06", "2.097152e+06", "4.194304e+06",  "8.388608e+06",
+    "1.6777216e+07", "3.3554432e+07", "6.7108864e+07", "1.34217728e+08", "2.68435456e+08",
+    "+Inf"};
+inline const std::vector<std::string> kDelay22 = {
+    "0.001",  "0.002",  "0.004",  "0.008",   "0.016",   "0.032",    "0.064",    "0.128",
+    "0.256",  "0.512",  "1.024",  "2.048",   "4.096",   "8.192",    "16.384",   "32.768",
+    "65.536", "131.072", "262.144", "524.288", "1048.576", "2097.152", "+Inf"};
+
+struct PromtoolResult {
+  int exit_code = -1;
+  std::string stdout_text, stderr_text;
+};
+
+inline std::string ReadAll(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// Runs `promtool check metrics` on `text` (fed on stdin); nullopt if promtool is missing.
+inline std::optional<PromtoolResult> RunPromtool(const std::string& text) {
+  if (std::system("command -v promtool >/dev/null 2>&1") != 0) return std::nullopt;
+  std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
+                              ("promtool_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "in.txt") << text;
+  std::string command = "promtool check metrics < " + (dir / "in.txt").string() + " > " +
+                        (dir / "out.txt").string() + " 2> " + (dir / "err.txt").string();
+  int status = std::system(command.c_str());
+  PromtoolResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.stdout_text = ReadAll(dir / "out.txt");
+  result.stderr_text = ReadAll(dir / "err.txt");
+  std::filesystem::remove_all(dir);
+  return result;
+}
+
+}  // namespace tidb_binlog::testing_util
