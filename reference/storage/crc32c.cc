@@ -46,8 +46,12 @@ const bool kHaveSse42 = DetectSse42();
 }  // namespace
 
 uint32_t ExtendPortable(uint32_t crc, const void* data, size_t size) {
-  // A finished CRC is the register xor 0xFFFFFFFF; undoing that continues it.
-  BoostCrc32c engine(crc ^ 0xFFFFFFFF);
+  // A finished CRC is the register xor 0xFFFFFFFF; undoing that continues it. Boost takes
+  // the initial register unreflected, so it is bit-reversed too.
+  uint32_t reg = crc ^ 0xFFFFFFFF;
+  uint32_t unreflected = 0;
+  for (int bit = 0; bit < 32; ++bit) unreflected |= ((reg >> bit) & 1u) << (31 - bit);
+  BoostCrc32c engine(unreflected);
   engine.process_bytes(data, size);
   return engine.checksum();
 }

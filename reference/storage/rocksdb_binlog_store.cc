@@ -421,7 +421,7 @@ Result<binlog::Binlog> RocksDbBinlogStore::ReadIndexed(int64_t ts, size_t* paylo
   rocksdb::PinnableSlice value;
   rocksdb::Status s =
       db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), TsKey(ts), &value);
-  if (s.IsNotFound()) return Status::NotFound("leveldb: not found");
+  if (s.IsNotFound()) return Status::NotFound(kBinlogNotFoundMessage);
   if (!s.ok()) {
     read_errors_.fetch_add(1);
     return FromRocks(s, "read index");
@@ -442,7 +442,7 @@ Result<binlog::Binlog> RocksDbBinlogStore::ReadIndexed(int64_t ts, size_t* paylo
 Result<binlog::Binlog> RocksDbBinlogStore::Lookup(int64_t ts) {
   // Purged keys are answered without touching storage (PERFORMANCE.md L4).
   if (ts <= gc_bound_.load(std::memory_order_relaxed)) {
-    return Status::NotFound("leveldb: not found");
+    return Status::NotFound(kBinlogNotFoundMessage);
   }
   std::shared_lock lifecycle(lifecycle_mutex_);
   if (closing_.load() || closed_) return Status::Unavailable("binlog store is closed");

@@ -1,0 +1,309 @@
+// Goal: what the RocksDB store adds to the BinlogStore contract: the data directory lock,
+// recovery after reopen, crash leftovers (torn tail) versus real corruption, checksummed
+// reads, GC that really returns disk space, the free-space guard and the sticky read-only
+// state after a failed fdatasync. Method: real stores in temporary directories; damage is
+// done to the value-log files between Close and Open (or under an open store).
+#include "reference/storage/rocksdb_binlog_store.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace tidb_binlog {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kTsoLogicalBits = 18;
+int64_t Tso(int64_t ms) { return ms << kTsoLogicalBits; }
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = ::testing::TempDir() + "rocksdb_store_XXXXXX";
+    path_ = ::mkdtemp(pattern.data());
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+binlog::Binlog Prewrite(int64_t start, std::string value) {
+  binlog::Binlog b;
+  b.set_tp(binlog::Prewrite);
+  b.set_start_ts(start);
+  b.set_commit_ts(0);
+  b.set_prewrite_key("pk");
+  b.set_prewrite_value(std::move(value));
+  return b;
+}
+
+binlog::Binlog Commit(int64_t start, int64_t commit) {
+  binlog::Binlog b;
+  b.set_tp(binlog::Commit);
+  b.set_start_ts(start);
+  b.set_commit_ts(commit);
+  b.set_prewrite_key("pk");
+  return b;
+}
+
+binlog::Binlog Fake(int64_t ts) {
+  binlog::Binlog b;
+  b.set_tp(binlog::Rollback);
+  b.set_start_ts(ts);
+  b.set_commit_ts(ts);
+  return b;
+}
+
+RocksDbBinlogStoreOptions Options(const std::string& dir) {
+  RocksDbBinlogStoreOptions o;
+  o.data_dir = dir;
+  o.stop_write_at_available_space_bytes = 0;  // the test machine's free space is irrelevant
+  o.index_block_cache_bytes = size_t{8} << 20;
+  return o;
+}
+
+std::unique_ptr<RocksDbBinlogStore> MustOpen(const RocksDbBinlogStoreOptions& o) {
+  auto store = RocksDbBinlogStore::Open(o);
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  return store.ok() ? std::move(store).value() : nullptr;
+}
+
+uint64_t DirBytes(const std::string& dir) {
+  uint64_t total = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) total += e.file_size();
+  }
+  return total;
+}
+
+int CountVlogFiles(const std::string& dir) {
+  int n = 0;
+  for (const auto& e : fs::directory_iterator(dir + "/value")) n += e.path().extension() == ".vlog";
+  return n;
+}
+
+void FlipByte(const std::string& path, uint64_t offset) {
+  int fd = ::open(path.c_str(), O_RDWR);
+  ASSERT_GE(fd, 0);
+  char c = 0;
+  ASSERT_EQ(::pread(fd, &c, 1, static_cast<off_t>(offset)), 1);
+  c = static_cast<char>(c ^ 0x5a);
+  ASSERT_EQ(::pwrite(fd, &c, 1, static_cast<off_t>(offset)), 1);
+  ::close(fd);
+}
+
+TEST(RocksDbBinlogStore, SecondOpenOfTheSameDirectoryIsBusy) {
+  TempDir dir;
+  auto first = MustOpen(Options(dir.path()));
+  auto second = RocksDbBinlogStore::Open(Options(dir.path()));
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kBusy);
+  EXPECT_NE(second.status().message().find(dir.path()), std::string::npos);
+  ASSERT_TRUE(first->Close().ok());
+  EXPECT_TRUE(RocksDbBinlogStore::Open(Options(dir.path())).ok());  // the lock is released
+}
+
+TEST(RocksDbBinlogStore, UsesUpstreamLayout) {
+  TempDir dir;
+  auto store = MustOpen(Options(dir.path()));
+  ASSERT_TRUE(store->Write(Fake(100)).ok());
+  ASSERT_TRUE(store->Close().ok());
+  EXPECT_TRUE(fs::exists(dir.path() + "/.lock"));
+  EXPECT_TRUE(fs::exists(dir.path() + "/value/000000.vlog"));
+  EXPECT_TRUE(fs::is_directory(dir.path() + "/kv"));
+}
+
+TEST(RocksDbBinlogStore, EverythingSurvivesReopen) {
+  TempDir dir;
+  {
+    auto store = MustOpen(Options(dir.path()));
+    for (int64_t i = 1; i <= 50; ++i) {
+      ASSERT_TRUE(store->Write(Prewrite(i * 10, std::string(1, 'v').append(std::to_string(i)))).ok());
+      ASSERT_TRUE(store->Write(Commit(i * 10, i * 10 + 5)).ok());
+    }
+    ASSERT_TRUE(store->Write(Prewrite(1000, "open")).ok());  // left unmatched
+    ASSERT_TRUE(store->Write(Fake(1001)).ok());
+    EXPECT_EQ(store->MaxCommitTS(), 505);
+    EXPECT_FALSE(store->AllMatched());
+  }
+  auto store = MustOpen(Options(dir.path()));
+  EXPECT_EQ(store->MaxCommitTS(), 505);
+  EXPECT_FALSE(store->AllMatched());  // the sorter state is rebuilt from handlePointer
+  auto p = store->Lookup(250);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->prewrite_value(), "v25");
+  ASSERT_TRUE(store->Write(Commit(1000, 1002)).ok());
+  EXPECT_EQ(store->MaxCommitTS(), 1002);
+  EXPECT_TRUE(store->AllMatched());
+  auto pulled = store->Pull(0, 1000, size_t{1} << 20);
+  ASSERT_TRUE(pulled.ok());
+  ASSERT_EQ(pulled->binlogs.size(), 52u);
+  EXPECT_EQ(pulled->binlogs[0].prewrite_value(), "v1");
+  EXPECT_EQ(pulled->binlogs[51].prewrite_value(), "open");
+}
+
+TEST(RocksDbBinlogStore, TornTailOfTheLastFileIsCutOff) {
+  TempDir dir;
+  {
+    auto store = MustOpen(Options(dir.path()));
+    ASSERT_TRUE(store->Write(Prewrite(10, "value")).ok());
+    ASSERT_TRUE(store->Write(Commit(10, 11)).ok());
+  }
+  // What a crash in the middle of a group leaves: a header promising more bytes than exist.
+  const std::string vlog = dir.path() + "/value/000000.vlog";
+  std::string torn;
+  AppendRecord(std::string(500, 'x'), &torn);
+  torn.resize(100);
+  {
+    int fd = ::open(vlog.c_str(), O_WRONLY | O_APPEND);
+    ASSERT_EQ(::write(fd, torn.data(), torn.size()), static_cast<ssize_t>(torn.size()));
+    ::close(fd);
+  }
+  auto store = MustOpen(Options(dir.path()));
+  EXPECT_EQ(store->recovered_truncated_bytes(), torn.size());
+  EXPECT_EQ(store->MaxCommitTS(), 11);
+  ASSERT_TRUE(store->Write(Fake(20)).ok());
+  ASSERT_TRUE(store->Close().ok());
+  store = MustOpen(Options(dir.path()));
+  EXPECT_TRUE(store->Lookup(10).ok());
+  EXPECT_TRUE(store->Lookup(20).ok());
+  EXPECT_EQ(store->recovered_truncated_bytes(), 0u);
+}
+
+TEST(RocksDbBinlogStore, CorruptionBeforeValidRecordsFailsOpen) {
+  TempDir dir;
+  {
+    auto store = MustOpen(Options(dir.path()));
+    for (int64_t ts = 1; ts <= 5; ++ts) ASSERT_TRUE(store->Write(Fake(ts * 100)).ok());
+  }
+  FlipByte(dir.path() + "/value/000000.vlog", kRecordHeaderBytes + 2);  // first payload
+  auto store = RocksDbBinlogStore::Open(Options(dir.path()));
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(store.status().message().find("000000.vlog"), std::string::npos);
+}
+
+TEST(RocksDbBinlogStore, LookupOfADamagedRecordIsCorruption) {
+  TempDir dir;
+  auto store = MustOpen(Options(dir.path()));
+  ASSERT_TRUE(store->Write(Prewrite(7, std::string(100, 'a'))).ok());
+  FlipByte(dir.path() + "/value/000000.vlog", kRecordHeaderBytes + 20);
+  auto b = store->Lookup(7);
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.status().code(), StatusCode::kCorruption);
+  EXPECT_EQ(store->Stats().read_errors, 1);
+}
+
+TEST(RocksDbBinlogStore, GcUnlinksValueLogFilesAndRangeDeletesTheIndex) {
+  TempDir dir;
+  auto options = Options(dir.path());
+  options.value_log_file_bytes_max = 64 << 10;
+  auto store = MustOpen(options);
+  constexpr int kCount = 1000;
+  constexpr int64_t kStepMs = 10'000;
+  auto ts_of = [](int i) { return Tso(1'000'000'000 + i * kStepMs); };
+  for (int i = 0; i < kCount; ++i) {
+    ASSERT_TRUE(store->Write(Prewrite(ts_of(i), std::string(2048, 'p'))).ok());
+    ASSERT_TRUE(store->Write(Commit(ts_of(i), ts_of(i) + 1)).ok());
+  }
+  const int files_before = CountVlogFiles(dir.path());
+  const uint64_t bytes_before = DirBytes(dir.path());
+  ASSERT_GT(files_before, 20);
+  // Everything up to ts_of(900) - 10 minutes = ts_of(840) goes.
+  ASSERT_EQ(store->Gc(ts_of(900)), GcOutcome::kAccepted);
+  store->WaitForGc();
+  EXPECT_LT(CountVlogFiles(dir.path()), files_before / 4);
+  EXPECT_LT(DirBytes(dir.path()), bytes_before / 2);
+  BinlogStoreStats stats = store->Stats();
+  EXPECT_EQ(stats.gc_ts, ts_of(900));
+  EXPECT_EQ(stats.done_gc_ts, ts_of(900) - Tso(kGcMarginMilliseconds));
+  EXPECT_EQ(stats.deleted_index_keys, 2 * 841 - 1);  // P and C of 0..840, minus C of 840
+  EXPECT_EQ(store->Lookup(ts_of(100)).status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(store->Lookup(ts_of(950)).ok());
+  // A drainer behind gc_ts gets what is left, starting after gc_ts.
+  auto pulled = store->Pull(0, 10000, size_t{64} << 20);
+  ASSERT_TRUE(pulled.ok());
+  EXPECT_TRUE(pulled->requested_purged);
+  ASSERT_EQ(pulled->binlogs.size(), static_cast<size_t>(kCount - 900));
+  EXPECT_EQ(pulled->binlogs.front().commit_ts(), ts_of(900) + 1);
+  EXPECT_EQ(pulled->binlogs.front().prewrite_value().size(), 2048u);
+  // The purge is durable: still purged after reopen.
+  ASSERT_TRUE(store->Close().ok());
+  store = MustOpen(options);
+  EXPECT_EQ(store->GcTS(), ts_of(900));
+  EXPECT_EQ(store->Lookup(ts_of(100)).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store->Lookup(ts_of(999)).ok());
+}
+
+TEST(RocksDbBinlogStore, LowFreeSpaceRefusesRealWritesWithUpstreamText) {
+  TempDir dir;
+  auto options = Options(dir.path());
+  options.stop_write_at_available_space_bytes = INT64_MAX;
+  auto store = MustOpen(options);
+  Status s = store->Write(Prewrite(5, "x"));
+  ASSERT_EQ(s.code(), StatusCode::kNoSpace);
+  EXPECT_TRUE(s.message().starts_with("no available space, available: ")) << s.message();
+  EXPECT_TRUE(s.message().ends_with(", StopWriteAtAvailableSpace: " +
+                                    std::to_string(INT64_MAX)))
+      << s.message();
+  EXPECT_TRUE(store->Write(Fake(9)).ok());  // fake binlogs bypass the guard
+  EXPECT_EQ(store->MaxCommitTS(), 9);
+}
+
+TEST(RocksDbBinlogStore, FailedFdatasyncMakesTheStoreReadOnly) {
+  TempDir dir;
+  auto options = Options(dir.path());
+  auto fail = std::make_shared<std::atomic<bool>>(false);
+  options.fail_sync_for_testing = [fail] { return fail->load(); };
+  auto store = MustOpen(options);
+  ASSERT_TRUE(store->Write(Fake(10)).ok());
+  fail->store(true);
+  EXPECT_EQ(store->Write(Fake(20)).code(), StatusCode::kIoError);
+  fail->store(false);
+  Status later = store->Write(Fake(30));
+  EXPECT_EQ(later.code(), StatusCode::kIoError);
+  EXPECT_NE(later.message().find("read-only"), std::string::npos) << later.message();
+  EXPECT_TRUE(store->Lookup(10).ok());  // reads still work
+  EXPECT_EQ(store->Stats().write_errors, 2);
+}
+
+TEST(RocksDbBinlogStore, ConcurrentWritersAreAllDurableAndReadable) {
+  TempDir dir;
+  auto store = MustOpen(Options(dir.path()));
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 100;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        int64_t start = (int64_t{i} * kThreads + t) * 4 + 1;
+        ASSERT_TRUE(store->Write(Prewrite(start, std::to_string(start))).ok());
+        ASSERT_TRUE(store->Write(Commit(start, start + 2)).ok());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_TRUE(store->AllMatched());
+  EXPECT_EQ(store->MaxCommitTS(), (int64_t{kPerThread} * kThreads - 1) * 4 + 3);
+  ASSERT_TRUE(store->Close().ok());
+  store = MustOpen(Options(dir.path()));
+  for (int64_t k = 0; k < kThreads * kPerThread; ++k) {
+    auto p = store->Lookup(k * 4 + 1);
+    ASSERT_TRUE(p.ok());
+    EXPECT_EQ(p->prewrite_value(), std::to_string(k * 4 + 1));
+  }
+}
+
+}  // namespace
+}  // namespace tidb_binlog
