@@ -11,6 +11,7 @@
 
 #include "reference/core/assert.h"
 #include "reference/core/binlog_codec.h"
+#include "reference/core/utf8.h"
 
 namespace tidb_binlog {
 namespace {
@@ -46,38 +47,6 @@ void AppendOctalQuoted(std::string_view bytes, std::string* out) {
     }
   }
   out->push_back('"');
-}
-
-// Decodes one UTF-8 rune as Go's utf8.DecodeRune: returns the rune and sets *width, or
-// returns -1 with *width = 1 for an invalid or truncated sequence.
-int32_t DecodeRune(std::string_view s, size_t* width) {
-  const auto byte_at = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
-  const unsigned char b0 = byte_at(0);
-  *width = 1;
-  if (b0 < 0x80) return b0;
-  size_t size = 0;
-  unsigned char lo = 0x80, hi = 0xbf;
-  if (b0 >= 0xc2 && b0 <= 0xdf) {
-    size = 2;
-  } else if (b0 >= 0xe0 && b0 <= 0xef) {
-    size = 3;
-    if (b0 == 0xe0) lo = 0xa0;
-    if (b0 == 0xed) hi = 0x9f;  // no surrogates
-  } else if (b0 >= 0xf0 && b0 <= 0xf4) {
-    size = 4;
-    if (b0 == 0xf0) lo = 0x90;
-    if (b0 == 0xf4) hi = 0x8f;  // <= U+10FFFF
-  } else {
-    return -1;
-  }
-  if (s.size() < size || byte_at(1) < lo || byte_at(1) > hi) return -1;
-  int32_t rune = b0 & (0x7f >> size);
-  for (size_t i = 1; i < size; ++i) {
-    if (i > 1 && (byte_at(i) < 0x80 || byte_at(i) > 0xbf)) return -1;
-    rune = (rune << 6) | (byte_at(i) & 0x3f);
-  }
-  *width = size;
-  return rune;
 }
 
 // Go's unicode.IsPrint for runes >= 0x80, approximated (see the header's "Known limit").
@@ -139,8 +108,8 @@ void AppendGoQuoted(std::string_view bytes, std::string* out) {
   out->push_back('"');
   while (!bytes.empty()) {
     size_t width = 1;
-    const int32_t r = DecodeRune(bytes, &width);
-    if (r < 0) {
+    const int32_t r = DecodeUtf8Rune(bytes, &width);
+    if (r == kInvalidRune) {
       AppendHexEscape('x', static_cast<unsigned char>(bytes[0]), 2, out);
     } else {
       AppendGoEscapedRune(r, bytes.substr(0, width), out);

@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "reference/core/assert.h"
+#include "reference/core/utf8.h"
 
 namespace tidb_binlog {
 namespace {
@@ -17,33 +18,6 @@ constexpr double kFloatFixedMin = 1e-6;
 constexpr double kFloatFixedLimit = 1e21;
 // Longest shortest-round-trip double: sign, 17 digits, point, exponent, or 21 integer digits.
 constexpr size_t kFloatCharsMax = 40;
-
-// Length of the valid UTF-8 sequence at the start of `s` (Go's utf8.DecodeRune rules: no
-// overlongs, no surrogates, nothing above U+10FFFF), or 0 if it is not valid.
-size_t ValidUtf8Length(std::string_view s) {
-  const auto at = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
-  const unsigned char b0 = at(0);
-  size_t size = 0;
-  unsigned char lo = 0x80, hi = 0xbf;
-  if (b0 >= 0xc2 && b0 <= 0xdf) {
-    size = 2;
-  } else if (b0 >= 0xe0 && b0 <= 0xef) {
-    size = 3;
-    if (b0 == 0xe0) lo = 0xa0;
-    if (b0 == 0xed) hi = 0x9f;
-  } else if (b0 >= 0xf0 && b0 <= 0xf4) {
-    size = 4;
-    if (b0 == 0xf0) lo = 0x90;
-    if (b0 == 0xf4) hi = 0x8f;
-  } else {
-    return 0;
-  }
-  if (s.size() < size || at(1) < lo || at(1) > hi) return 0;
-  for (size_t i = 2; i < size; ++i) {
-    if (at(i) < 0x80 || at(i) > 0xbf) return 0;
-  }
-  return size;
-}
 
 void AppendUnicodeEscape(unsigned code, std::string* out) {
   out->append("\\u");
@@ -154,8 +128,8 @@ void AppendGoJsonString(std::string_view s, std::string* out) {
       s.remove_prefix(1);
       continue;
     }
-    const size_t size = ValidUtf8Length(s);
-    if (size == 0) {
+    size_t size = 1;
+    if (DecodeUtf8Rune(s, &size) == kInvalidRune) {
       out->append("\\ufffd");  // one replacement per invalid byte, as Go
       s.remove_prefix(1);
       continue;
