@@ -3,6 +3,7 @@
 // exposition written by hand from expfmt's rules, and exact round-trips of printed values.
 #include "reference/metrics/exposition.h"
 
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -14,6 +15,7 @@
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
+#include "reference/metrics/exposition_test_util.h"
 
 namespace tidb_binlog {
 namespace {
@@ -138,6 +140,18 @@ TEST(ExposeTextTest, HistogramLinesAreCumulativeAndEndWithInf) {
 
 TEST(ExposeTextTest, ContentTypeIsPromhttpText004) {
   EXPECT_STREQ(kMetricsContentType, "text/plain; version=0.0.4; charset=utf-8");
+}
+
+// The promtool check the catalogue tests rely on must really fail on unparseable text and
+// accept lint-only findings.
+TEST(PromtoolCheckTest, ParseErrorsFailAndLintFindingsDoNot) {
+  if (!testing_util::RunPromtool("")) GTEST_SKIP() << "promtool is not installed";
+  EXPECT_NONFATAL_FAILURE(testing_util::PromtoolLintFindings("# TYPE x counter\nx{ 1\n"),
+                          "parsing error");
+  std::optional<std::vector<std::string>> findings = testing_util::PromtoolLintFindings(
+      "# HELP e_count e\n# TYPE e_count counter\ne_count 1\n");
+  ASSERT_TRUE(findings.has_value());
+  EXPECT_EQ(findings->size(), 2u);  // no _total suffix; _count suffix on a counter
 }
 
 }  // namespace

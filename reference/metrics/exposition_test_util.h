@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -200,6 +201,91 @@ inline std::optional<PromtoolResult> RunPromtool(const std::string& text) {
   result.stderr_text = ReadAll(dir / "err.txt");
   std::filesystem::remove_all(dir);
   return result;
+}
+
+
+// Every histogram child: buckets cumulative (non-decreasing) and ending at le="+Inf", whose
+// count equals _count; _sum present.
+inline void ExpectHistogramsWellFormed(const Exposition& exposition) {
+  for (const auto& [name, family] : exposition.families) {
+    if (family.type != "histogram") continue;
+    std::map<std::map<std::string, std::string>, std::vector<const Sample*>> buckets;
+    std::map<std::map<std::string, std::string>, double> sums, counts;
+    for (const Sample& s : family.samples) {
+      std::map<std::string, std::string> child = s.labels;
+      child.erase("le");
+      if (s.name == name + "_bucket") {
+        EXPECT_EQ(s.label_order.back(), "le") << name;
+        buckets[child].push_back(&s);
+      } else if (s.name == name + "_sum") {
+        sums[child] = s.value;
+      } else if (s.name == name + "_count") {
+        counts[child] = s.value;
+      } else {
+        ADD_FAILURE() << "unexpected sample " << s.name;
+      }
+    }
+    EXPECT_FALSE(buckets.empty()) << name;
+    for (const auto& [child, lines] : buckets) {
+      for (size_t i = 1; i < lines.size(); ++i) {
+        EXPECT_LE(lines[i - 1]->value, lines[i]->value) << name;
+        EXPECT_LT(std::strtod(lines[i - 1]->labels.at("le").c_str(), nullptr),
+                  std::strtod(lines[i]->labels.at("le").c_str(), nullptr))
+            << name;
+      }
+      EXPECT_EQ(lines.back()->labels.at("le"), "+Inf") << name;
+      ASSERT_TRUE(counts.count(child)) << name << " has no _count";
+      EXPECT_TRUE(sums.count(child)) << name << " has no _sum";
+      EXPECT_EQ(lines.back()->value, counts[child]) << name;
+    }
+  }
+}
+
+// Between two scrapes, counter samples (and histogram buckets/_count) never go down and no
+// series disappears (OpenMetrics scrapevalidator's rules).
+inline void ExpectMonotonic(const Exposition& before, const Exposition& after) {
+  for (const auto& [name, family] : before.families) {
+    ASSERT_TRUE(after.Has(name)) << name << " disappeared";
+    const Family& later = after.families.at(name);
+    for (const Sample& s : family.samples) {
+      const Sample* match = nullptr;
+      for (const Sample& t : later.samples) {
+        if (t.name == s.name && t.labels == s.labels) match = &t;
+      }
+      ASSERT_NE(match, nullptr) << s.name << " series disappeared";
+      const bool monotonic = family.type == "counter" ||
+                             (family.type == "histogram" && s.name != name + "_sum");
+      if (monotonic) {
+        EXPECT_GE(match->value, s.value) << s.name;
+      }
+    }
+  }
+}
+
+// Runs promtool on `text`: a parse error (exit 1, or any "error" line) fails the test; lint
+// findings (exit 3) are returned for the caller to compare with upstream's, never failed on.
+// Skips (GTEST_SKIP in the caller, signalled by nullopt) when promtool is not installed.
+inline std::optional<std::vector<std::string>> PromtoolLintFindings(const std::string& text) {
+  std::optional<PromtoolResult> result = RunPromtool(text);
+  if (!result) return std::nullopt;
+  const std::string output = result->stdout_text + result->stderr_text;
+  std::vector<std::string> findings;
+  if (result->exit_code != 0 && result->exit_code != 3) {
+    ADD_FAILURE() << "promtool exit " << result->exit_code << ":\n" << output;
+    return findings;
+  }
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty()) continue;
+    // Parse failures read "error while linting: text format parsing error in line N: ...";
+    // lint findings read "<metric name> <problem>" (a name may itself contain "error").
+    const bool parse_error =
+        line.rfind("error", 0) == 0 || line.find("parsing error") != std::string::npos;
+    EXPECT_FALSE(parse_error) << "promtool: " << line;
+    findings.push_back(line);
+  }
+  std::sort(findings.begin(), findings.end());
+  return findings;
 }
 
 }  // namespace tidb_binlog::testing_util
