@@ -1,0 +1,206 @@
+// Lookup goals L3/L4 (PERFORMANCE.md §6): BinlogStore::Lookup of random existing ts against
+// a raw RocksDB Get of the same binlogs stored as values, and against a raw index Get + pread
+// of the same record; misses and purged ts (at or below the GC bound) against a raw miss.
+//
+// Method: one data set (default row-size distribution, Config().binlogs binlogs) is loaded
+// once into the store and the raw baselines; the store then GCs its oldest ~5% so that
+// purged ts exist. Each benchmark iteration times every call individually, alternating the
+// sides block by block (A/B/A/B within the run), and reports medians in microseconds.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "benchmarks/bench_support.h"
+#include "benchmarks/raw_baselines.h"
+#include "benchmarks/workload/prng.h"
+#include "reference/core/tso.h"
+
+namespace tidb_binlog::bench {
+namespace {
+
+// Binlogs generated and written per step while loading (bounds generator memory).
+constexpr int64_t kLoadChunkBinlogs = 8192;
+// Binlogs per WriteBatch while loading: upstream's index batch size.
+constexpr size_t kLoadBatchBinlogs = 128;
+// The store GCs the oldest this-many percent of keys, so that purged ts exist.
+constexpr size_t kPurgedPercent = 5;
+// Calls per side before switching sides (A/B interleaving granularity).
+constexpr size_t kLookupBlockCalls = 1000;
+// The lookup samples are drawn with their own seed, independent of the data set's.
+constexpr uint64_t kSampleSeedSalt = 0x10c4;
+
+struct LookupFixture {
+  ScratchDir dir{"lookup"};
+  std::unique_ptr<RocksDbBinlogStore> store;
+  std::unique_ptr<RawKv> raw_values;  // ts -> encoded binlog
+  std::unique_ptr<RawKv> raw_index;   // ts -> pointer into raw_file
+  std::unique_ptr<RawFile> raw_file;
+  std::vector<int64_t> keys;          // every non-zero index ts, sorted
+  std::vector<int64_t> hits, misses, purged;
+};
+
+void Load(const Dataset& chunk, LookupFixture* f) {
+  WriteInBatches(f->store.get(), chunk, 0, chunk.binlogs.size(), kLoadBatchBinlogs);
+  const std::span<const int64_t> ts(chunk.index_ts);
+  const std::span<const std::string> encoded(chunk.encoded);
+  for (size_t i = 0; i < ts.size(); i += kLoadBatchBinlogs) {
+    const size_t n = std::min(kLoadBatchBinlogs, ts.size() - i);
+    f->raw_values->Write(ts.subspan(i, n), encoded.subspan(i, n), false);
+  }
+  uint64_t offset = f->raw_file->Append(encoded, false);
+  std::vector<std::string> pointers;
+  for (const std::string& e : chunk.encoded) {
+    pointers.push_back(EncodeRawPointer(offset, static_cast<uint32_t>(e.size())));
+    offset += e.size();
+  }
+  f->raw_index->Write(ts, pointers, false);
+  for (int64_t t : chunk.index_ts) {
+    if (t != 0) f->keys.push_back(t);
+  }
+}
+
+std::vector<int64_t> Sample(const std::vector<int64_t>& from, size_t begin, size_t end,
+                            int64_t count, workload::Prng* prng) {
+  std::vector<int64_t> out;
+  for (int64_t i = 0; i < count; ++i) out.push_back(from[begin + prng->Below(end - begin)]);
+  return out;
+}
+
+// Absent ts between live keys: a live key + 1 when that is not itself a key.
+std::vector<int64_t> SampleMisses(const std::vector<int64_t>& keys, size_t begin,
+                                  int64_t count, workload::Prng* prng) {
+  std::vector<int64_t> out;
+  while (static_cast<int64_t>(out.size()) < count) {
+    const int64_t candidate = keys[begin + prng->Below(keys.size() - begin)] + 1;
+    if (!std::binary_search(keys.begin(), keys.end(), candidate)) out.push_back(candidate);
+  }
+  return out;
+}
+
+void GcOldest(LookupFixture* f) {
+  const size_t bound_index = f->keys.size() * kPurgedPercent / 100;
+  const int64_t gc_ts = f->keys[bound_index] + EncodeTso(kGcMarginMilliseconds);
+  if (f->store->Gc(gc_ts) != GcOutcome::kAccepted) {
+    CheckOk(Status::InvalidArgument("GC refused; the data set spans too little TSO time"),
+            "lookup fixture");
+  }
+  f->store->WaitForGc();
+  workload::Prng prng(Config().seed ^ kSampleSeedSalt);
+  f->hits = Sample(f->keys, bound_index + 1, f->keys.size(), Config().lookups, &prng);
+  f->misses = SampleMisses(f->keys, bound_index + 1, Config().lookups, &prng);
+  f->purged = Sample(f->keys, 0, bound_index + 1, Config().lookups, &prng);
+}
+
+std::unique_ptr<LookupFixture> BuildFixture() {
+  auto f = std::make_unique<LookupFixture>();
+  f->store = OpenStore(f->dir.Sub("store"), /*sync=*/false);
+  f->raw_values = RawKv::Open(f->dir.Sub("raw_values"));
+  f->raw_index = RawKv::Open(f->dir.Sub("raw_index"));
+  f->raw_file = std::make_unique<RawFile>(f->dir.Sub("raw_file"));
+  const int64_t total = Config().binlogs;
+  workload::BinlogGenerator generator(GeneratorOptions(workload::RowBytesDistribution{}, total));
+  for (int64_t written = 0; written < total; written += kLoadChunkBinlogs) {
+    Load(NextChunk(&generator, std::min(kLoadChunkBinlogs, total - written)), f.get());
+  }
+  Load(EncodeAll(generator.FinishOpenTransactions()), f.get());
+  f->raw_values->Settle();
+  f->raw_index->Settle();
+  std::sort(f->keys.begin(), f->keys.end());
+  GcOldest(f.get());
+  return f;
+}
+
+// Built once and shared by the repetitions; closed and removed by RunCleanups.
+LookupFixture& Fixture() {
+  static std::unique_ptr<LookupFixture> fixture;
+  if (!fixture) {
+    fixture = BuildFixture();
+    RegisterCleanup([] { fixture.reset(); });
+  }
+  return *fixture;
+}
+
+// Per-call latencies of the three ways to read a record, alternating block by block.
+struct Latencies {
+  std::vector<double> store, raw_get, raw_get_pread;
+};
+
+Latencies TimeReads(LookupFixture& f, const std::vector<int64_t>& keys, int64_t* errors) {
+  Latencies out;
+  std::string value;
+  for (size_t begin = 0; begin < keys.size(); begin += kLookupBlockCalls) {
+    const size_t n = std::min(kLookupBlockCalls, keys.size() - begin);
+    auto append = [](std::vector<double>* to, std::vector<double> from) {
+      to->insert(to->end(), from.begin(), from.end());
+    };
+    append(&out.raw_get, TimeEachMicros(n, [&](size_t i) {
+             benchmark::DoNotOptimize(f.raw_values->Get(keys[begin + i], &value));
+           }));
+    append(&out.store, TimeEachMicros(n, [&](size_t i) {
+             auto result = f.store->Lookup(keys[begin + i]);
+             *errors += !result.ok() && result.status().code() != StatusCode::kNotFound;
+             benchmark::DoNotOptimize(result);
+           }));
+    append(&out.raw_get_pread, TimeEachMicros(n, [&](size_t i) {
+             std::string pointer;
+             if (!f.raw_index->Get(keys[begin + i], &pointer)) return;
+             uint64_t offset = 0;
+             uint32_t length = 0;
+             DecodeRawPointer(pointer, &offset, &length);
+             f.raw_file->Read(offset, length, &value);
+           }));
+  }
+  return out;
+}
+
+// Every hit must be found and every miss or purged ts must be kNotFound.
+int64_t CountWrongAnswers(LookupFixture& f) {
+  int64_t wrong = 0;
+  for (int64_t ts : f.hits) wrong += !f.store->Lookup(ts).ok();
+  for (const auto* set : {&f.misses, &f.purged}) {
+    for (int64_t ts : *set) {
+      auto result = f.store->Lookup(ts);
+      wrong += result.ok() || result.status().code() != StatusCode::kNotFound;
+    }
+  }
+  return wrong;
+}
+
+void BM_Lookup(benchmark::State& state) {
+  LookupFixture& f = Fixture();
+  // Warm-up pass (PERFORMANCE.md §6 protocol), which also checks the answers.
+  const int64_t wrong = CountWrongAnswers(f);
+  for (auto _ : state) {
+    int64_t errors = 0;
+    Latencies hit = TimeReads(f, f.hits, &errors);
+    Latencies miss = TimeReads(f, f.misses, &errors);
+    Latencies purged = TimeReads(f, f.purged, &errors);
+    const double store_hit = Median(&hit.store);
+    const double raw_hit = Median(&hit.raw_get);
+    const double raw_pread = Median(&hit.raw_get_pread);
+    const double store_miss = Median(&miss.store);
+    const double raw_miss = Median(&miss.raw_get);
+    const double store_purged = Median(&purged.store);
+    state.SetIterationTime(store_hit * 1e-6);
+    state.counters["store_hit_us"] = store_hit;
+    state.counters["raw_get_hit_us"] = raw_hit;
+    state.counters["raw_get_pread_us"] = raw_pread;
+    state.counters["ratio_hit_vs_raw_get"] = store_hit / raw_hit;          // L3 goal <= 1.5
+    state.counters["ratio_hit_vs_get_pread"] = store_hit / raw_pread;      // L3 as in §6
+    state.counters["store_miss_us"] = store_miss;
+    state.counters["store_purged_us"] = store_purged;
+    state.counters["raw_miss_us"] = raw_miss;
+    state.counters["ratio_miss_vs_raw_miss"] = store_miss / raw_miss;      // L4 goal <= 1.0
+    state.counters["ratio_purged_vs_raw_miss"] = store_purged / raw_miss;  // L4 goal <= 1.0
+    state.counters["binlogs"] = static_cast<double>(f.keys.size());
+    state.counters["wrong_answers"] = static_cast<double>(wrong + errors);
+  }
+  if (wrong > 0) Fail(state, "store lookups gave wrong answers");
+}
+BENCHMARK(BM_Lookup)->Iterations(1)->UseManualTime()->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace tidb_binlog::bench
