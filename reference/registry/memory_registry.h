@@ -1,0 +1,48 @@
+// MemoryRegistry: the Registry (registry.h) as an ordered in-process key-value map with
+// upstream's keys and values, for the local cluster and the simulator.
+//
+// Listing works on the key space the way upstream's etcd client builds its directory tree:
+// keys below "<kind prefix>/" are grouped by their first path component; a child that has
+// no value of its own (only nested keys, as a raw Put of "<prefix>/a/b" makes) fails the
+// whole listing, as upstream's does.
+//
+// Fault injection (simulator): FailNextCalls(n) makes the next n calls of any method return
+// kUnavailable without effect, modelling an unreachable PD/etcd.
+//
+// Thread safety: every method may be called from any thread concurrently (one mutex).
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "reference/registry/registry.h"
+
+namespace tidb_binlog {
+
+class MemoryRegistry final : public Registry {
+ public:
+  Status UpdateNode(NodeKind kind, const NodeStatus& status) override;
+  Result<std::vector<NodeStatus>> ListNodes(NodeKind kind) override;
+  Result<NodeStatus> GetNode(NodeKind kind, std::string_view node_id) override;
+  Status Put(std::string_view key, std::string value) override;
+  Result<std::string> Get(std::string_view key) override;
+
+  // The next `calls` calls (of any method above) fail with kUnavailable.
+  void FailNextCalls(int calls);
+  // Every key, ascending (tests and the simulator's checkers).
+  std::vector<std::string> Keys() const;
+
+ private:
+  // Consumes one injected fault if any is pending. Requires mu_ held.
+  Status InjectedFault();
+  Result<std::string> GetLocked(const std::string& key) const;
+
+  mutable std::mutex mu_;
+  std::map<std::string, std::string, std::less<>> kv_;
+  int fail_next_calls_ = 0;
+};
+
+}  // namespace tidb_binlog
