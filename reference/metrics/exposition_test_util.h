@@ -18,6 +18,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -286,6 +287,57 @@ inline std::optional<std::vector<std::string>> PromtoolLintFindings(const std::s
   }
   std::sort(findings.begin(), findings.end());
   return findings;
+}
+
+// One row of an upstream catalogue (UPSTREAM.md §4.1/§4.2), written out in each test.
+struct ExpectedFamily {
+  std::string name;
+  std::string type;
+  std::vector<std::string> labels;   // sorted
+  std::vector<std::string> buckets;  // `le` texts, for histograms
+  bool always;                       // exposed before first use
+};
+
+// Family names other than client_golang's process_* ones.
+inline std::set<std::string> NonProcessFamilies(const Exposition& e) {
+  std::set<std::string> names;
+  for (const std::string& name : e.order) {
+    if (name.rfind("process_", 0) != 0) names.insert(name);
+  }
+  return names;
+}
+
+// The exposition holds exactly `catalogue` (plus process_*), each family with its type, label
+// names, buckets and a HELP text. Call after every family has been used.
+inline void ExpectCatalogue(const Exposition& e, const std::vector<ExpectedFamily>& catalogue) {
+  std::set<std::string> expected;
+  for (const ExpectedFamily& f : catalogue) {
+    expected.insert(f.name);
+    ASSERT_TRUE(e.Has(f.name)) << f.name;
+    const Family& family = e.families.at(f.name);
+    EXPECT_EQ(family.type, f.type) << f.name;
+    EXPECT_FALSE(family.help.empty()) << f.name;
+    EXPECT_EQ(LabelNames(family), f.labels) << f.name;
+    if (f.type == "histogram") {
+      EXPECT_EQ(BucketBounds(family), f.buckets) << f.name;
+    }
+  }
+  EXPECT_EQ(NonProcessFamilies(e), expected);
+}
+
+// Before any use: exactly the `always` families (plus process_*), every sample at 0.
+inline void ExpectFreshCatalogue(const Exposition& e,
+                                 const std::vector<ExpectedFamily>& catalogue) {
+  std::set<std::string> expected;
+  for (const ExpectedFamily& f : catalogue) {
+    if (f.always) expected.insert(f.name);
+  }
+  EXPECT_EQ(NonProcessFamilies(e), expected);
+  for (const std::string& name : expected) {
+    if (!e.Has(name)) continue;
+    for (const Sample& s : e.families.at(name).samples) EXPECT_EQ(s.value, 0) << s.name;
+  }
+  EXPECT_TRUE(e.Has("process_cpu_seconds_total"));
 }
 
 }  // namespace tidb_binlog::testing_util

@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <iostream>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -19,13 +18,7 @@ namespace {
 using namespace pump_metric_label;  // NOLINT: label constants read best unqualified here
 namespace tu = testing_util;
 
-struct ExpectedFamily {
-  std::string name;
-  std::string type;
-  std::vector<std::string> labels;  // sorted
-  std::vector<std::string> buckets;  // `le` texts for histograms
-  bool always;  // exposed before first use
-};
+using tu::ExpectedFamily;
 
 const std::vector<ExpectedFamily>& PumpCatalogue() {
   static const std::vector<ExpectedFamily> catalogue = {
@@ -69,26 +62,10 @@ void UseEveryMetric(PumpMetrics& m) {
   m.slow_chaser_catchup_time_seconds().Observe(1.5);
 }
 
-std::set<std::string> NonProcessFamilies(const tu::Exposition& e) {
-  std::set<std::string> names;
-  for (const std::string& name : e.order) {
-    if (name.rfind("process_", 0) != 0) names.insert(name);
-  }
-  return names;
-}
-
 TEST(PumpMetricsTest, FreshPumpExposesOnlyUnlabelledFamiliesAtZero) {
   PumpMetrics metrics;
   tu::Exposition e = tu::Parse(metrics.Expose());
-  std::set<std::string> expected;
-  for (const ExpectedFamily& f : PumpCatalogue()) {
-    if (f.always) expected.insert(f.name);
-  }
-  EXPECT_EQ(NonProcessFamilies(e), expected);
-  for (const std::string& name : expected) {
-    for (const tu::Sample& s : e.families[name].samples) EXPECT_EQ(s.value, 0) << s.name;
-  }
-  EXPECT_TRUE(e.Has("process_cpu_seconds_total"));
+  tu::ExpectFreshCatalogue(e, PumpCatalogue());
   EXPECT_FALSE(e.Has(kPurgeCount));
 }
 
@@ -96,19 +73,7 @@ TEST(PumpMetricsTest, EveryFamilyHasUpstreamTypeLabelsAndBuckets) {
   PumpMetrics metrics;
   UseEveryMetric(metrics);
   tu::Exposition e = tu::Parse(metrics.Expose());
-  std::set<std::string> expected;
-  for (const ExpectedFamily& f : PumpCatalogue()) {
-    expected.insert(f.name);
-    ASSERT_TRUE(e.Has(f.name)) << f.name;
-    const tu::Family& family = e.families[f.name];
-    EXPECT_EQ(family.type, f.type) << f.name;
-    EXPECT_FALSE(family.help.empty()) << f.name;
-    EXPECT_EQ(tu::LabelNames(family), f.labels) << f.name;
-    if (f.type == "histogram") {
-      EXPECT_EQ(tu::BucketBounds(family), f.buckets) << f.name;
-    }
-  }
-  EXPECT_EQ(NonProcessFamilies(e), expected);  // the purge counter stays hidden
+  tu::ExpectCatalogue(e, PumpCatalogue());  // the purge counter, used too, stays hidden
   tu::ExpectHistogramsWellFormed(e);
 }
 
