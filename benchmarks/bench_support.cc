@@ -249,15 +249,6 @@ Dataset MakeDataset(const workload::BinlogGeneratorOptions& options, int64_t cou
   return EncodeAll(std::move(binlogs));
 }
 
-std::vector<int64_t> DistinctIndexKeys(const Dataset& source) {
-  std::vector<int64_t> keys;
-  keys.reserve(source.index_ts.size());
-  for (int64_t ts : source.index_ts) {
-    if (ts != 0) keys.push_back(ts);
-  }
-  return keys;
-}
-
 std::string BigEndianKey(int64_t ts) {
   std::string key(8, '\0');
   const uint64_t bits = static_cast<uint64_t>(ts);

@@ -142,9 +142,6 @@ Dataset NextChunk(workload::BinlogGenerator* generator, int64_t count);
 // the end (so the last Commit releases MaxCommitTS), encoded.
 Dataset MakeDataset(const workload::BinlogGeneratorOptions& options, int64_t count);
 
-// Binlogs of `source` with index ts != 0 (TiDB rollbacks share key 0; lookups skip them).
-std::vector<int64_t> DistinctIndexKeys(const Dataset& source);
-
 // The 8-byte big-endian form of ts, the order-preserving key raw baselines use.
 std::string BigEndianKey(int64_t ts);
 
