@@ -98,8 +98,9 @@ class BinlogStore {
   // below the deleted GC bound; kCorruption if the stored bytes do not decode.
   virtual Result<binlog::Binlog> Lookup(int64_t ts) = 0;
 
-  // Up to `limit_count` binlogs and about `limit_bytes` of payload (at least one binlog if
-  // any is available) with commit_ts in (max(after_ts, gc_ts), MaxCommitTS].
+  // Up to `limit_count` binlogs with commit_ts in (max(after_ts, gc_ts), MaxCommitTS].
+  // Their total ByteSizeLong() (as returned, enriched) stays within `limit_bytes`, except
+  // that the first available binlog is always returned whatever its size.
   virtual Result<PullResult> Pull(int64_t after_ts, size_t limit_count,
                                   size_t limit_bytes) = 0;
 

@@ -270,10 +270,9 @@ Result<PullResult> MemoryBinlogStore::Pull(int64_t after_ts, size_t limit_count,
   result.requested_purged = after_ts <= disk_->gc_ts_;
   const int64_t from = std::max({after_ts, disk_->gc_ts_, int64_t{0}});  // never key 0
   const int64_t to = sorter_.max_commit_ts();
-  const size_t count_max = std::max<size_t>(limit_count, 1);
   size_t bytes = 0;
   for (auto it = disk_->slots_.upper_bound(from);
-       it != disk_->slots_.end() && it->first <= to && result.binlogs.size() < count_max;
+       it != disk_->slots_.end() && it->first <= to && result.binlogs.size() < limit_count;
        ++it) {
     if (it->second.tp == binlog::Prewrite) continue;
     Result<binlog::Binlog> c = ReadLocked(it->first);
