@@ -10,9 +10,12 @@
 // Ownership: the family belongs to a prometheus::Registry that must outlive this object. The
 // returned child references stay valid as long as that registry (children are never
 // removed), so hot paths may keep them. Thread-safety: WithLabelValues() is safe to call
-// concurrently (prometheus-cpp locks the family); the children are thread-safe.
+// concurrently (an internal mutex; prometheus-cpp locks the family); children are
+// thread-safe. Not copyable or movable (it holds a mutex): build it in place.
 #pragma once
 
+#include <map>
+#include <mutex>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -38,13 +41,19 @@ class MetricVec {
   // The child for these label values (in label_names() order), created on first use.
   T& WithLabelValues(const std::vector<std::string>& values) {
     BINLOG_ASSERT(values.size() == label_names_.size());
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = children_.find(values);
+    if (it != children_.end()) return *it->second;
     prometheus::Labels labels;
     for (size_t i = 0; i < values.size(); ++i) labels.emplace(label_names_[i], values[i]);
+    T* child;
     if constexpr (std::is_same_v<T, prometheus::Histogram>) {
-      return family_->Add(labels, buckets_);
+      child = &family_->Add(labels, buckets_);
     } else {
-      return family_->Add(labels);
+      child = &family_->Add(labels);
     }
+    children_.emplace(values, child);
+    return *child;
   }
 
   const std::string& name() const { return family_->GetName(); }
@@ -53,8 +62,13 @@ class MetricVec {
 
  private:
   prometheus::Family<T>* family_;
-  std::vector<std::string> label_names_;
-  std::vector<double> buckets_;
+  const std::vector<std::string> label_names_;
+  const std::vector<double> buckets_;
+  // prometheus-cpp's Family::Add builds a new metric (for a histogram: its bucket vectors)
+  // before finding the existing one, so repeated lookups go through this index instead.
+  // Its size is the family's number of children, bounded by upstream's label value sets.
+  std::mutex mutex_;
+  std::map<std::vector<std::string>, T*> children_;
 };
 
 }  // namespace tidb_binlog

@@ -123,6 +123,16 @@ TEST(PumpMetricsTest, CountersNeverDecreaseAcrossScrapes) {
   EXPECT_EQ(second.families["binlog_pump_loss_binlog_count"].samples[0].value, 2);
 }
 
+TEST(PumpMetricsTest, SameLabelValuesGiveTheSameChild) {
+  PumpMetrics metrics;
+  prometheus::Histogram& first = metrics.rpc_duration_seconds(kMethodWriteBinlog, kSucceeded);
+  first.Observe(0.001);
+  EXPECT_EQ(&metrics.rpc_duration_seconds(kMethodWriteBinlog, kSucceeded), &first);
+  EXPECT_NE(&metrics.rpc_duration_seconds(kMethodWriteBinlog, kFailed), &first);
+  EXPECT_EQ(&metrics.storage_error_count(kErrorReadValue),
+            &metrics.storage_error_count(kErrorReadValue));
+}
+
 TEST(PumpMetricsTest, EachPumpHasItsOwnRegistry) {
   PumpMetrics a, b;
   a.loss_binlog_count().Increment();
