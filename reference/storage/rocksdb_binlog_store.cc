@@ -487,9 +487,12 @@ Result<PullResult> RocksDbBinlogStore::Pull(int64_t after_ts, size_t limit_count
       }
       EnrichFromPrewrite(*prewrite, &*b);
     }
-    bytes += b->ByteSizeLong();
+    // The byte limit is soft only for the first binlog, so a pull always makes progress.
+    const size_t size = b->ByteSizeLong();
+    if (!result.binlogs.empty() && bytes + size > limit_bytes) break;
+    bytes += size;
     result.binlogs.push_back(std::move(b).value());
-    if (result.binlogs.size() >= limit_count || bytes >= limit_bytes) break;
+    if (result.binlogs.size() >= limit_count) break;
   }
   BINLOG_RETURN_IF_ERROR(FromRocks(it->status(), "iterate index"));
   return result;

@@ -17,6 +17,8 @@
 
 #include <gtest/gtest.h>
 
+#include "reference/storage/binlog_store_contract.h"
+
 namespace tidb_binlog {
 namespace {
 
@@ -102,6 +104,29 @@ void FlipByte(const std::string& path, uint64_t offset) {
   ASSERT_EQ(::pwrite(fd, &c, 1, static_cast<off_t>(offset)), 1);
   ::close(fd);
 }
+
+// The shared contract suite (binlog_store_contract_test.cc) on a fresh directory per test.
+class RocksDbHarness : public StoreHarness {
+ public:
+  Result<std::unique_ptr<BinlogStore>> Open(const ContractOptions& contract) override {
+    RocksDbBinlogStoreOptions options = Options(dir_.path());
+    options.sync = contract.sync;
+    options.stop_write_at_available_space_bytes = contract.stop_write_at_available_space_bytes;
+    auto store = RocksDbBinlogStore::Open(options);
+    if (!store.ok()) return store.status();
+    return std::unique_ptr<BinlogStore>(std::move(store).value());
+  }
+  std::string Name() const override { return "RocksDb"; }
+
+ private:
+  TempDir dir_;
+};
+
+INSTANTIATE_TEST_SUITE_P(RocksDb, BinlogStoreContract,
+                         ::testing::Values(HarnessFactory([] {
+                           return std::unique_ptr<StoreHarness>(new RocksDbHarness());
+                         })),
+                         ContractParamName);
 
 TEST(RocksDbBinlogStore, SecondOpenOfTheSameDirectoryIsBusy) {
   TempDir dir;
