@@ -1,0 +1,200 @@
+// PumpNode: the reference Pump's logic (upstream pump/server.go, pump/node.go) as a sans-I/O
+// state machine (DESIGN.md §3). It owns no thread, reads no clock, opens no socket and draws
+// no random number: a driver (reference/runtime's Asio loop, or the simulator's virtual-time
+// queue) hands it the current time, the requests and the timer expiries, and asks it when it
+// wants to be called next.
+//
+// What it does, as upstream (UPSTREAM.md §5, §7):
+//  - Start: registers `online` (updateTS = a fresh TSO, maxCommitTS from storage).
+//  - WriteBinlog / PullBinlogs: the two gRPC calls, minus the transport (§2.6, §7.2, §7.5).
+//  - Timers (OnTimer / NextTimerMs): heartbeat, fake binlogs when idle, hourly GC (or when
+//    triggered), the 10-minute drainer checkpoint warning, and the shutdown sequence.
+//  - ApplyAction (`PUT /state/{id}/{action}`), Shutdown (a signal), TriggerGc.
+//
+// Shutdown, exactly as upstream's Close/commitStatus/waitSafeToOffline (§5.5):
+//  pause (or a signal) -> in-memory `pausing` (a signal leaves `online`); background timers
+//  stop at once (so `pausing`/`closing` never reach the registry); the next OnTimer writes
+//  `paused` and the node is Stopped().
+//  close -> in-memory `closing`; the next OnTimer starts waitSafeToOffline: write a fake
+//  binlog (retry every 1 s); wait (checking now, then every 1 s) until MaxCommitTS >= its ts
+//  and every Prewrite is matched; M = MaxCommitTS; every 1 s: if the smallest maxCommitTS of
+//  the non-offline drainers (none: +inf) is >= M, write `offline` and stop, else write another
+//  fake binlog. The final record carries updateTS 0, as upstream's registerNode(state, 0).
+//  Commit/Rollback writes and pulls keep working until Stopped(); Prewrites are refused with
+//  `no online: <state>` as soon as the state is not online.
+//
+// Differences that come from having no gRPC here:
+//  - Upstream Notify()s online drainers when it starts after `offline` (or with no record).
+//    There is no drainer RPC in this reference: drainers find a new pump on their next
+//    registry refresh (detect-interval), which is what they do for every other change.
+//  - RPC durations are measured by the driver and reported with ObserveRpcDuration(); the
+//    node cannot time a call without a clock. Fake binlogs, which the node writes itself, are
+//    observed with 0 s.
+//  - The node does not close the store: its owner does that once Stopped() (upstream closes
+//    storage right after the final registry write).
+//
+// Driver contract: call Start() once; then after every call into the node (requests, HTTP
+// handlers, OnTimer) re-read NextTimerMs() and call OnTimer(now) no earlier than it. `now_ms`
+// never decreases across calls. NextTimerMs() is kNoTimerMs before Start() and once Stopped().
+//
+// Thread safety: every public method may be called from any thread; a mutex serialises the
+// node's own state. WriteBinlog and PullBinlogs release it while the store works, so
+// concurrent writers share the store's group commit as upstream's do. The store, registry,
+// TSO source and metrics must outlive the node and be thread-safe (their contracts say so).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "reference/core/node_status.h"
+#include "reference/core/proto/binlog.pb.h"
+#include "reference/core/proto/pump.pb.h"
+#include "reference/core/status.h"
+#include "reference/core/tso_source.h"
+#include "reference/metrics/pump_metrics.h"
+#include "reference/pump/pump_options.h"
+#include "reference/registry/registry.h"
+#include "reference/storage/binlog_store.h"
+
+namespace tidb_binlog {
+
+// NextTimerMs() when the node wants no call (not started, or stopped).
+inline constexpr int64_t kNoTimerMs = std::numeric_limits<int64_t>::max();
+// Upstream gcInterval: the GC loop wakes this long after its previous run.
+inline constexpr int64_t kGcIntervalMilliseconds = 3'600'000;
+// Upstream detectDrainerCheckpointInterval (a ticker).
+inline constexpr int64_t kDetectDrainerCheckpointIntervalMilliseconds = 600'000;
+// Upstream earlyAlertGC: warn about drainers whose checkpoint is within this of gcTS.
+inline constexpr int64_t kEarlyAlertGcMilliseconds = 20 * 3'600'000;
+// waitSafeToOffline's retry and polling period.
+inline constexpr int64_t kOfflineCheckIntervalMilliseconds = 1'000;
+
+// What `PUT /state/{nodeID}/{action}` decided: `accepted` true means the shutdown sequence
+// started; `message` is upstream's response message either way.
+struct ApplyActionResult {
+  bool accepted = false;
+  std::string message;
+};
+
+class PumpNode {
+ public:
+  PumpNode(PumpOptions options, BinlogStore& store, Registry& registry, TsoSource& tso,
+           PumpMetrics& metrics);
+  PumpNode(const PumpNode&) = delete;
+  PumpNode& operator=(const PumpNode&) = delete;
+
+  // Registers `online`. Errors (the node stays unstarted; the runtime exits):
+  // `fail to get tso from pd: <err>`, `fail to register node to etcd: <err>`.
+  Status Start(int64_t now_ms);
+
+  // The WriteBinlog RPC. Errors carry upstream's texts (`cluster ID are mismatch, <req> vs
+  // <pump>`, `no online: <state>`, the store's, the decoder's); each one counts in
+  // binlog_pump_loss_binlog_count. kUnavailable (not counted: the RPC server is gone
+  // upstream) once Stopped().
+  Status WriteBinlog(const binlog::WriteBinlogReq& request, int64_t now_ms);
+
+  // One batch of the PullBinlogs stream: binlogs after request.startFrom.offset (§7.5).
+  // `cluster ID are mismatch, ...` on a foreign cluster id; kUnavailable once Stopped().
+  Result<PullResult> PullBinlogs(const binlog::PullBinlogReq& request, size_t limit_count,
+                                 size_t limit_bytes);
+
+  // binlog_pump_rpc_duration_seconds{method,label}: the driver times each RPC it served.
+  // `method` is pump_metric_label::kMethodWriteBinlog or kMethodPullBinlogs.
+  void ObserveRpcDuration(std::string_view method, bool succeeded, double seconds);
+
+  // Runs whatever is due at `now_ms` (see the header comment).
+  void OnTimer(int64_t now_ms);
+  int64_t NextTimerMs() const;
+
+  // `PUT /state/{nodeID}/{action}` (§2.2): the checks in upstream's order and texts.
+  ApplyActionResult ApplyAction(std::string_view node_id, std::string_view action);
+  // A termination signal: the pause sequence (online -> paused). Idempotent. Before a
+  // successful Start() (nothing registered) the node just stops, writing nothing.
+  void Shutdown(int64_t now_ms);
+  // `POST /debug/gc/trigger`: true ("trigger gc success") when the GC step is idle and the
+  // node is running, so a GC runs at the next OnTimer; false ("gc is working") otherwise.
+  bool TriggerGc();
+
+  bool Started() const;
+  // The shutdown sequence began (pause, close or signal): /status answers "context canceled".
+  bool ShuttingDown() const;
+  // The final record is written; the node serves nothing more.
+  bool Stopped() const;
+  NodeState state() const;
+  const std::string& node_id() const { return options_.node_id; }
+  const PumpOptions& options() const { return options_; }
+
+  // The dependencies, for the HTTP handlers (pump_http.h).
+  BinlogStore& store() { return store_; }
+  Registry& registry() { return registry_; }
+  TsoSource& tso() { return tso_; }
+  PumpMetrics& metrics() { return metrics_; }
+
+  // The /metrics body: the storage gauges and counters are refreshed from store.Stats()
+  // first (upstream refreshes them in the background; we do it at scrape).
+  std::string ExposeMetrics();
+
+  // Asserts the node's invariants (tests and the simulator call it after every step).
+  void CheckInvariants() const;
+
+ private:
+  enum class ShutdownPhase {
+    kNone,            // running (or not started)
+    kCommitStatus,    // next tick: upstream commitStatus decides by the in-memory state
+    kWriteFake,       // close: writing the first fake binlog (retried every 1 s)
+    kWaitSaved,       // close: waiting for MaxCommitTS >= fake ts and AllMatched
+    kWaitDrainers,    // close: waiting for every non-offline drainer to reach M
+    kStopped,
+  };
+
+  // All *Locked functions require mu_ held.
+  void SetStateLocked(NodeState next);
+  void BeginShutdownLocked();
+  NodeStatus RecordLocked(int64_t update_ts) const;
+  Status CheckWriteLocked(const binlog::WriteBinlogReq& request, binlog::Binlog* binlog) const;
+  Status WriteToStore(const binlog::Binlog& binlog, size_t payload_bytes);
+  Result<int64_t> WriteFakeBinlogLocked();
+  void HeartbeatLocked(int64_t now_ms);
+  void FakeBinlogTickLocked();
+  void GcLocked(int64_t now_ms);
+  void DetectDrainerCheckpointsLocked(int64_t now_ms);
+  void ShutdownStepLocked(int64_t now_ms);
+  void WaitSavedStepLocked(int64_t now_ms);
+  void WaitDrainersStepLocked(int64_t now_ms);
+  void FinishLocked(NodeState final_state);
+  void CheckInvariantsLocked() const;
+
+  const PumpOptions options_;
+  BinlogStore& store_;
+  Registry& registry_;
+  TsoSource& tso_;
+  PumpMetrics& metrics_;
+
+  mutable std::mutex mu_;
+  NodeState state_ = NodeState::kOnline;  // upstream's in-memory status starts online
+  bool started_ = false;
+  ShutdownPhase phase_ = ShutdownPhase::kNone;
+  int64_t last_now_ms_ = 0;
+  // updateTS = GetApproachTs(anchor_ts_, now - anchor_ms_), anchored at registration.
+  int64_t anchor_ts_ = 0;
+  int64_t anchor_ms_ = 0;
+  // Counts WriteBinlog calls (real and fake) that started; the fake-binlog tick compares it
+  // with its value at the previous tick, as upstream compares lastWriteBinlogUnixNano.
+  uint64_t writes_started_ = 0;
+  uint64_t writes_seen_at_tick_ = 0;
+  bool gc_triggered_ = false;
+  int64_t heartbeat_due_ms_ = kNoTimerMs;
+  int64_t fake_binlog_due_ms_ = kNoTimerMs;
+  int64_t gc_due_ms_ = kNoTimerMs;
+  int64_t detect_due_ms_ = kNoTimerMs;
+  int64_t shutdown_due_ms_ = kNoTimerMs;
+  // waitSafeToOffline: the first fake binlog's ts, then M.
+  int64_t offline_fake_ts_ = 0;
+  int64_t offline_target_ts_ = 0;
+};
+
+}  // namespace tidb_binlog
