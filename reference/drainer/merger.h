@@ -26,12 +26,14 @@
 
 #include <algorithm>
 #include <concepts>
+#include <iterator>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -81,7 +83,8 @@ struct MergerStats {
 
 namespace merger_internal {
 
-// FIFO of items over a power-of-two ring; grows by doubling, never shrinks.
+// FIFO of items over a power-of-two ring; grows by doubling, never shrinks. Bulk appends
+// and removals move contiguous segments (memcpy for trivially copyable items).
 template <typename Item>
 class Ring {
  public:
@@ -89,11 +92,21 @@ class Ring {
   size_t size() const { return size_; }
   Item& front() { return slots_[head_]; }
   const Item& front() const { return slots_[head_]; }
+  const Item& at(size_t i) const { return slots_[(head_ + i) & (slots_.size() - 1)]; }
 
   void push_back(Item&& item) {
-    if (size_ == slots_.size()) Grow();
+    Reserve(size_ + 1);
     slots_[(head_ + size_) & (slots_.size() - 1)] = std::move(item);
     ++size_;
+  }
+  // Moves all of `items` to the back.
+  void append(std::span<Item> items) {
+    Reserve(size_ + items.size());
+    const size_t tail = (head_ + size_) & (slots_.size() - 1);
+    const size_t first = std::min(items.size(), slots_.size() - tail);
+    std::move(items.begin(), items.begin() + first, slots_.begin() + tail);
+    std::move(items.begin() + first, items.end(), slots_.begin());
+    size_ += items.size();
   }
   // Moves the front item out.
   Item take_front() {
@@ -102,10 +115,27 @@ class Ring {
     --size_;
     return item;
   }
+  // The items from the front up to the end of the storage (or of the items): the first of
+  // at most two contiguous segments.
+  std::span<const Item> front_segment() const {
+    if (size_ == 0) return {};
+    return {slots_.data() + head_, std::min(size_, slots_.size() - head_)};
+  }
+  // Moves the first `n` items to the end of `out`.
+  void move_front_to(size_t n, std::vector<Item>& out) {
+    const size_t first = std::min(n, slots_.size() - head_);
+    MoveRange(slots_.data() + head_, first, out);
+    MoveRange(slots_.data(), n - first, out);
+    head_ = (head_ + n) & (slots_.size() - 1);
+    size_ -= n;
+  }
 
  private:
-  void Grow() {
-    std::vector<Item> bigger(std::max(kMergeRingInitialCapacityItems, slots_.size() * 2));
+  void Reserve(size_t needed) {
+    if (needed <= slots_.size()) return;
+    size_t capacity = std::max(kMergeRingInitialCapacityItems, slots_.size());
+    while (capacity < needed) capacity *= 2;
+    std::vector<Item> bigger(capacity);
     for (size_t i = 0; i < size_; ++i) {
       bigger[i] = std::move(slots_[(head_ + i) & (slots_.size() - 1)]);
     }
@@ -113,7 +143,15 @@ class Ring {
     head_ = 0;
   }
 
-  std::vector<Item> slots_;
+  static void MoveRange(Item* begin, size_t n, std::vector<Item>& out) {
+    if constexpr (std::is_trivially_copyable_v<Item>) {
+      out.insert(out.end(), begin, begin + n);  // one memmove
+    } else {
+      out.insert(out.end(), std::make_move_iterator(begin), std::make_move_iterator(begin + n));
+    }
+  }
+
+  std::vector<Item> slots_;  // size is a power of two (or 0)
   size_t head_ = 0;
   size_t size_ = 0;
 };
@@ -184,6 +222,11 @@ class Merger {
   void BuildHeap();
   void SiftDownTop();
   void Offer(Item&& item, std::vector<Item>& out);
+  Entry RunnerUp() const;
+  // Moves the longest prefix of `source` (at most `room` items) that is strictly increasing,
+  // above the latest emitted ts and sorts before `runner` to `out`; returns its length.
+  size_t EmitRun(Source& source, uint32_t slot, const Entry& runner, size_t room,
+                 std::vector<Item>& out);
 
   MergerLimits limits_;
   int64_t latest_ts_;
@@ -292,11 +335,21 @@ Result<size_t> Merger<Item>::PushSome(std::string_view node_id, std::span<Item> 
     return Status::NotFound("merge source " + std::string(node_id) + " not found");
   }
   Source& source = sources_[slot];
+  // Count what fits first, then move it in one go.
+  size_t count = source.items.size();
+  size_t bytes = source.bytes;
   size_t taken = 0;
-  while (taken < items.size() && HasRoom(source, MergeItemBytes(items[taken]))) {
-    Buffer(source, std::move(items[taken]));
+  while (taken < items.size()) {
+    const size_t item_bytes = MergeItemBytes(items[taken]);
+    const bool fits = count == 0 || (count < limits_.items_per_source_max &&
+                                     bytes + item_bytes <= limits_.bytes_per_source_max);
+    if (!fits) break;
+    ++count;
+    bytes += item_bytes;
     ++taken;
   }
+  source.items.append(items.first(taken));
+  source.bytes = bytes;
   return taken;
 }
 
@@ -366,25 +419,67 @@ void Merger<Item>::Offer(Item&& item, std::vector<Item>& out) {
 }
 
 template <MergeableItem Item>
+typename Merger<Item>::Entry Merger<Item>::RunnerUp() const {
+  // The smaller child of the root; with one source there is none (an unbeatable key).
+  Entry runner{std::numeric_limits<int64_t>::max(), kNoSlot};
+  if (heap_.size() > 1) runner = heap_[1];
+  if (heap_.size() > 2 && Before(heap_[2], runner)) runner = heap_[2];
+  return runner;
+}
+
+template <MergeableItem Item>
+size_t Merger<Item>::EmitRun(Source& source, uint32_t slot, const Entry& runner, size_t room,
+                             std::vector<Item>& out) {
+  // Sorting before the runner-up means ts < runner.ts, or ts == runner.ts from a smaller
+  // slot; being emitted needs ts > the latest emitted ts (strictly increasing).
+  const bool ties_win = slot < runner.slot;
+  auto qualifies = [&](int64_t ts, int64_t last) {
+    return ts > last && (ts < runner.ts || (ties_win && ts == runner.ts));
+  };
+  const size_t limit = std::min(room, source.items.size());
+  int64_t last = latest_ts_;
+  size_t bytes = 0;
+  size_t n = 0;
+  // Scan the contiguous first segment, then (if the run reaches its end) the rest.
+  std::span<const Item> segment = source.items.front_segment();
+  const size_t first_limit = std::min(limit, segment.size());
+  for (; n < first_limit && qualifies(segment[n].commit_ts, last); ++n) {
+    last = segment[n].commit_ts;
+    bytes += MergeItemBytes(segment[n]);
+  }
+  if (n == first_limit) {
+    for (; n < limit && qualifies(source.items.at(n).commit_ts, last); ++n) {
+      last = source.items.at(n).commit_ts;
+      bytes += MergeItemBytes(source.items.at(n));
+    }
+  }
+  if (n == 0) return 0;
+  source.items.move_front_to(n, out);
+  source.bytes -= bytes;
+  latest_ts_ = last;
+  stats_.emitted += static_cast<int64_t>(n);
+  return n;
+}
+
+template <MergeableItem Item>
 size_t Merger<Item>::Pop(std::vector<Item>& out, size_t max_items) {
   const size_t start = out.size();
-  const size_t limit = start + max_items;
-  while (out.size() < limit && Ready()) {
+  // Counted from `start` (not as start + max_items, which overflows for SIZE_MAX).
+  auto room = [&] { return max_items - (out.size() - start); };
+  while (room() > 0 && Ready()) {
     Entry& top = heap_[0];
     Source& source = sources_[top.slot];
-    // The runner-up is the smaller child of the root; with one source there is none.
-    Entry runner{std::numeric_limits<int64_t>::max(), kNoSlot};
-    if (heap_.size() > 1) runner = heap_[1];
-    if (heap_.size() > 2 && Before(heap_[2], runner)) runner = heap_[2];
-    // Emit a run: the top source's items while they sort before the runner-up.
-    do {
-      Offer(TakeHead(source), out);
-      if (source.items.empty()) break;
+    const Entry runner = RunnerUp();
+    // Emit runs of the top source while its head sorts before the runner-up. A head at or
+    // below the latest emitted ts ends a run and is dropped on its own.
+    for (;;) {
+      if (EmitRun(source, top.slot, runner, room(), out) == 0) Offer(TakeHead(source), out);
+      if (source.items.empty()) {
+        top_stale_ = true;  // stalled on this source until it is refilled
+        return out.size() - start;
+      }
       top.ts = source.items.front().commit_ts;
-    } while (out.size() < limit && Before(top, runner));
-    if (source.items.empty()) {
-      top_stale_ = true;  // stalled on this source until it is refilled
-      break;
+      if (room() == 0 || !Before(top, runner)) break;
     }
     SiftDownTop();
   }
