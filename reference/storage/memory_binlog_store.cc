@@ -177,6 +177,7 @@ Status MemoryBinlogStore::Write(const binlog::Binlog& binlog) {
 Status MemoryBinlogStore::WriteBatch(std::span<const binlog::Binlog> binlogs) {
   std::lock_guard lock(disk_->mu_);
   if (closed_) return ClosedStatus();
+  BINLOG_RETURN_IF_ERROR(CheckSpaceGuardLocked(binlogs));
   std::vector<const binlog::Binlog*> kept;
   std::vector<std::string> encoded;
   int64_t bytes = 0;
@@ -204,20 +205,24 @@ Status MemoryBinlogStore::WriteBatch(std::span<const binlog::Binlog> binlogs) {
   return Status::Ok();
 }
 
-// Every reason to refuse a write, checked before anything is applied so that a refused
-// write leaves no trace. Consumes injected faults.
+// Upstream's free-space guard (UPSTREAM.md §7.2 step 1), checked before anything else,
+// even before the probe binlog is recognised.
+Status MemoryBinlogStore::CheckSpaceGuardLocked(
+    std::span<const binlog::Binlog> binlogs) const {
+  const int64_t available = disk_->AvailableLocked();
+  if (available > options_.stop_write_at_available_space_bytes) return Status::Ok();
+  // Upstream still accepts fake binlogs so that drainers are not blocked.
+  if (std::all_of(binlogs.begin(), binlogs.end(), IsFakeBinlog)) return Status::Ok();
+  return Status::NoSpace("no available space, available: " + std::to_string(available) +
+                         ", StopWriteAtAvailableSpace: " +
+                         std::to_string(options_.stop_write_at_available_space_bytes));
+}
+
+// Every other reason to refuse a write of `bytes` encoded bytes, checked before anything
+// is applied so that a refused write leaves no trace. Consumes injected faults.
 Status MemoryBinlogStore::CheckWritableLocked(std::span<const binlog::Binlog> binlogs,
                                               int64_t bytes) {
   const int64_t available = disk_->AvailableLocked();
-  if (available <= options_.stop_write_at_available_space_bytes) {
-    // Upstream still accepts fake binlogs so that drainers are not blocked.
-    bool all_fake = std::all_of(binlogs.begin(), binlogs.end(), IsFakeBinlog);
-    if (!all_fake) {
-      return Status::NoSpace("no available space, available: " + std::to_string(available) +
-                             ", StopWriteAtAvailableSpace: " +
-                             std::to_string(options_.stop_write_at_available_space_bytes));
-    }
-  }
   if (bytes == 0) return Status::Ok();
   if (bytes > available) {
     ++write_errors_;

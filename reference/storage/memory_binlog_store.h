@@ -158,6 +158,7 @@ class MemoryBinlogStore final : public BinlogStore {
  private:
   MemoryBinlogStore(std::shared_ptr<MemoryDisk> disk, MemoryBinlogStoreOptions options);
   void RecoverLocked();
+  Status CheckSpaceGuardLocked(std::span<const binlog::Binlog> binlogs) const;
   Status CheckWritableLocked(std::span<const binlog::Binlog> binlogs, int64_t bytes);
   Result<binlog::Binlog> ReadLocked(int64_t key);
   void ReleaseLocked();
