@@ -26,6 +26,9 @@ namespace {
 // Binlogs generated per step (bounds generator memory) and per WriteBatch.
 constexpr int64_t kChunkBinlogs = 8192;
 constexpr size_t kBatchBinlogs = 128;
+// G3 ingests pre-generated chunks of this many binlogs and checks for GC's end between
+// chunks, so the overlap with GC is measured to within one chunk.
+constexpr int64_t kPregeneratedChunkBinlogs = 1024;
 // Encoded bytes per binlog of the 1 KiB stream (a ~1.07 KB Prewrite and a ~40 B Commit),
 // used only to stretch the simulated clock over the expected number of binlogs.
 constexpr int64_t kEstimatedBytesPerBinlog = 560;
@@ -152,7 +155,7 @@ std::vector<Dataset> Pregenerate(GcStore* s, int64_t bytes) {
   std::vector<Dataset> chunks;
   int64_t total = 0;
   while (total < bytes) {
-    chunks.push_back(NextChunk(s->generator.get(), static_cast<int64_t>(kBatchBinlogs) * 8));
+    chunks.push_back(NextChunk(s->generator.get(), kPregeneratedChunkBinlogs));
     total += chunks.back().payload_bytes;
   }
   return chunks;
