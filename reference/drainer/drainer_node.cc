@@ -1,0 +1,627 @@
+#include "reference/drainer/drainer_node.h"
+
+#include <algorithm>
+#include <cctype>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include "reference/core/binlog_codec.h"
+#include "reference/core/tso.h"
+
+namespace tidb_binlog {
+namespace {
+
+constexpr double kMillisecondsPerSecond = 1'000.0;
+
+// Upstream's collector skips DDL binlogs whose query starts with this (case-insensitive):
+// sequence DDL that TiDB logs as a query.
+constexpr std::string_view kSkippedDdlPrefix = "select setval";
+
+// What the syncer does with a merged binlog (§8.3).
+enum class SyncKind {
+  kPositionOnly,  // fake binlog, rollback, skipped DDL: nothing to write, the position moves
+  kDml,
+  kDdl,
+};
+
+bool StartsWithIgnoringCase(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
+  }
+  return true;
+}
+
+SyncKind ClassifyForSync(const binlog::Binlog& binlog) {
+  // The syncer's fake-binlog test is start == commit (§6.4), whatever tp says.
+  if (binlog.start_ts() == binlog.commit_ts()) return SyncKind::kPositionOnly;
+  if (binlog.tp() != binlog::Commit) return SyncKind::kPositionOnly;
+  if (binlog.ddl_job_id() > 0) {
+    return StartsWithIgnoringCase(binlog.ddl_query(), kSkippedDdlPrefix)
+               ? SyncKind::kPositionOnly
+               : SyncKind::kDdl;
+  }
+  return SyncKind::kDml;
+}
+
+// Seconds from the physical time of `ts` to `now_ms`, never negative (a TSO ahead of the
+// driver's clock is a skewed clock, not a negative delay).
+double SecondsSinceTs(int64_t ts, int64_t now_ms) {
+  return static_cast<double>(std::max<int64_t>(0, now_ms - ExtractPhysical(ts))) /
+         kMillisecondsPerSecond;
+}
+
+const char* EventLabel(binlog::MutationType type) {
+  switch (type) {
+    case binlog::Insert:
+      return drainer_metric_label::kEventInsert;
+    case binlog::Update:
+      return drainer_metric_label::kEventUpdate;
+    default:  // DeleteRow and the obsolete DeleteID / DeletePK
+      return drainer_metric_label::kEventDelete;
+  }
+}
+
+}  // namespace
+
+DrainerNode::DrainerNode(DrainerOptions options, Registry& registry, TsoSource& tso,
+                         Checkpoint& checkpoint, Destination& destination,
+                         DrainerMetrics& metrics)
+    : options_(std::move(options)),
+      registry_(registry),
+      tso_(tso),
+      checkpoint_(checkpoint),
+      destination_(destination),
+      metrics_(metrics) {
+  BINLOG_ASSERT(ValidateDrainerOptions(options_).ok());
+}
+
+// ---- lifecycle ----
+
+Status DrainerNode::Start(int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  BINLOG_ASSERT(!started_ && phase_ == Phase::kNone);
+  last_now_ms_ = std::max(last_now_ms_, now_ms);
+
+  Result<int64_t> ts = tso_.GetTs();
+  if (!ts.ok()) return ts.status().Annotate("fail to get tso from pd");
+  BINLOG_RETURN_IF_ERROR(LoadCheckpointLocked(*ts, now_ms));
+  anchor_ts_ = *ts;
+  anchor_ms_ = now_ms;
+  merger_.emplace(checkpoint_.ts(), options_.merge_limits);
+  synced_ts_ = checkpoint_.ts();
+  schema_version_ = checkpoint_.schema_version();
+
+  Result<NodeStatus> previous = registry_.GetNode(NodeKind::kDrainer, options_.node_id);
+  if (previous.ok()) {
+    BINLOG_ASSERT(IsLegalTransition(NodeKind::kDrainer, previous->state, NodeState::kOnline));
+  }
+  Status registered = registry_.UpdateNode(NodeKind::kDrainer, RecordLocked());
+  if (!registered.ok()) return registered.Annotate("fail to register node to etcd");
+  spdlog::info("register success, NodeID {}, checkpoint ts {}", options_.node_id,
+               checkpoint_.ts());
+
+  started_ = true;
+  last_save_ms_ = now_ms;
+  // Upstream's syncer starts its "last successful write" clock at creation: Synced stays
+  // false for the first synced-check-time even with nothing to sync (§11 #15).
+  last_real_write_ms_ = now_ms;
+  heartbeat_due_ms_ = now_ms;  // the heartbeat loop updates at once, then every 1 s
+  refresh_due_ms_ = now_ms + options_.detect_interval_ms;
+  RefreshPumpsLocked();
+  CheckInvariantsLocked();
+  return Status::Ok();
+}
+
+// §8.4: the checkpoint's own load rules give ts = initial commit ts when nothing (or 0) is
+// saved; an initial commit ts of -1 then means the TSO taken at start. That position is
+// saved at once, so that a restart resumes from it and heartbeats publish a real ts.
+Status DrainerNode::LoadCheckpointLocked(int64_t start_ts, int64_t now_ms) {
+  BINLOG_RETURN_IF_ERROR(checkpoint_.Load());
+  if (checkpoint_.ts() == kInitialCommitTsFromTso) {
+    return SaveCheckpointLocked(start_ts, false, now_ms);
+  }
+  if (checkpoint_.ts() < 0) {
+    return Status::InvalidArgument("invalid checkpoint commit ts " +
+                                   std::to_string(checkpoint_.ts()));
+  }
+  return Status::Ok();
+}
+
+bool DrainerNode::Started() const {
+  std::lock_guard lock(mu_);
+  return started_;
+}
+
+bool DrainerNode::ShuttingDown() const {
+  std::lock_guard lock(mu_);
+  return phase_ != Phase::kNone;
+}
+
+bool DrainerNode::Stopped() const {
+  std::lock_guard lock(mu_);
+  return phase_ == Phase::kStopped;
+}
+
+Status DrainerNode::FatalError() const {
+  std::lock_guard lock(mu_);
+  return fatal_error_;
+}
+
+NodeState DrainerNode::state() const {
+  std::lock_guard lock(mu_);
+  return state_;
+}
+
+int64_t DrainerNode::CheckpointTs() const {
+  std::lock_guard lock(mu_);
+  return checkpoint_.ts();
+}
+
+int64_t DrainerNode::SyncedTs() const {
+  std::lock_guard lock(mu_);
+  return synced_ts_;
+}
+
+std::map<std::string, int64_t> DrainerNode::PumpPositions() const {
+  std::lock_guard lock(mu_);
+  std::map<std::string, int64_t> positions;
+  for (const auto& [id, pump] : pumps_) positions.emplace(id, pump.last_ts);
+  return positions;
+}
+
+// ---- timers ----
+
+int64_t DrainerNode::NextTimerMs() const {
+  std::lock_guard lock(mu_);
+  if (phase_ != Phase::kNone) return shutdown_due_ms_;
+  int64_t next = std::min(heartbeat_due_ms_, refresh_due_ms_);
+  if (!started_) return next;
+  if (synced_ts_ > checkpoint_.ts()) {
+    next = std::min(next, last_save_ms_ + options_.checkpoint_save_interval_ms);
+  }
+  for (const auto& [id, pump] : pumps_) {
+    if (PullableLocked(id, pump)) next = std::min(next, pump.next_pull_ms);
+  }
+  return next;
+}
+
+void DrainerNode::OnTimer(int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  last_now_ms_ = std::max(last_now_ms_, now_ms);
+  if (phase_ == Phase::kStopped) return;
+  if (phase_ == Phase::kShuttingDown) {
+    if (now_ms >= shutdown_due_ms_) FinishLocked();
+    CheckInvariantsLocked();
+    return;
+  }
+  if (!started_) return;
+  if (now_ms >= heartbeat_due_ms_) {
+    // Re-armed first: a fatal failure inside disarms it again.
+    heartbeat_due_ms_ = now_ms + kDrainerHeartbeatIntervalMilliseconds;
+    HeartbeatLocked(now_ms);
+  }
+  if (phase_ == Phase::kNone && now_ms >= refresh_due_ms_) {
+    refresh_due_ms_ = now_ms + options_.detect_interval_ms;
+    RefreshPumpsLocked();
+  }
+  if (phase_ == Phase::kNone) {
+    Status saved = MaybeSaveCheckpointLocked(now_ms, /*force=*/false);
+    if (!saved.ok()) FailLocked(saved);
+  }
+  CheckInvariantsLocked();
+}
+
+// ---- registry: heartbeat and pump refresh ----
+
+int64_t DrainerNode::ApproachTsLocked() const {
+  return GetApproachTs(anchor_ts_, last_now_ms_ - anchor_ms_);
+}
+
+NodeStatus DrainerNode::RecordLocked() const {
+  NodeStatus record;
+  record.node_id = options_.node_id;
+  record.host = options_.advertise_addr;
+  record.state = state_;
+  record.max_commit_ts = checkpoint_.ts();
+  record.update_ts = ApproachTsLocked();
+  return record;
+}
+
+void DrainerNode::HeartbeatLocked(int64_t now_ms) {
+  Status updated = registry_.UpdateNode(NodeKind::kDrainer, RecordLocked());
+  if (updated.ok()) {
+    heartbeat_failures_ = 0;
+    return;
+  }
+  ++heartbeat_failures_;
+  spdlog::error("update status failed ({} in a row): {}", heartbeat_failures_,
+                updated.message());
+  if (heartbeat_failures_ >= kDrainerHeartbeatFailuresMax) {
+    FailLocked(updated.Annotate("heartbeat failed " +
+                                std::to_string(kDrainerHeartbeatFailuresMax) + " times"));
+  }
+}
+
+void DrainerNode::RefreshPumpsLocked() {
+  Result<std::vector<NodeStatus>> pumps = registry_.ListNodes(NodeKind::kPump);
+  if (!pumps.ok()) {
+    spdlog::error("get pumps' status failed: {}", pumps.status().message());
+    return;
+  }
+  for (const NodeStatus& pump : *pumps) ApplyPumpStatusLocked(pump);
+  RebuildSnapshotLocked();
+}
+
+// Upstream handlePumpStatusUpdate for one record (§5.5 "How drainer reacts to pump states").
+void DrainerNode::ApplyPumpStatusLocked(const NodeStatus& status) {
+  auto it = pumps_.find(status.node_id);
+  if (it == pumps_.end()) {
+    if (status.state == NodeState::kOffline) return;
+    TrackedPump pump;
+    pump.host = status.host;
+    pump.last_ts = merger_->latest_ts();
+    pump.next_pull_ms = last_now_ms_;
+    BINLOG_ASSERT(merger_->AddSource(status.node_id).ok());
+    pumps_.emplace(status.node_id, std::move(pump));
+    spdlog::info("add pump {} ({}, {}), pulling after {}", status.node_id, status.host,
+                 NodeStateName(status.state), merger_->latest_ts());
+    return;
+  }
+  TrackedPump& pump = it->second;
+  pump.host = status.host;
+  switch (status.state) {
+    case NodeState::kPaused:
+      if (!pump.paused) spdlog::info("pump {} is paused: stop pulling", status.node_id);
+      pump.paused = true;
+      return;
+    case NodeState::kOnline:
+      if (pump.paused) spdlog::info("pump {} is online: resume pulling", status.node_id);
+      pump.paused = false;
+      return;
+    case NodeState::kPausing:
+    case NodeState::kClosing:
+      return;
+    case NodeState::kOffline:
+      BINLOG_ASSERT(merger_->RemoveSource(status.node_id).ok());
+      pumps_.erase(it);
+      spdlog::info("pump {} is offline: removed from the merge", status.node_id);
+      return;
+  }
+}
+
+// upstream updateCollectStatus(false): PumpPos and the pump_position gauges from the
+// tracked pumps, Synced false.
+void DrainerNode::RebuildSnapshotLocked() {
+  std::map<std::string, int64_t> positions;
+  for (const auto& [id, pump] : pumps_) {
+    positions.emplace(id, pump.last_ts);
+    metrics_.pump_position(id).Set(static_cast<double>(ExtractPhysical(pump.last_ts)));
+  }
+  snapshot_pump_pos_ = std::move(positions);
+  snapshot_synced_ = false;
+}
+
+DrainerHttpStatus DrainerNode::HttpStatus(int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  if (!snapshot_pump_pos_.has_value()) return DrainerHttpStatus{};
+  if (now_ms - last_real_write_ms_ > options_.synced_check_time_ms) snapshot_synced_ = true;
+  return DrainerHttpStatus{snapshot_pump_pos_, snapshot_synced_, checkpoint_.ts()};
+}
+
+// ---- pulling ----
+
+bool DrainerNode::PullableLocked(const std::string& node_id, const TrackedPump& pump) const {
+  return phase_ == Phase::kNone && started_ && !pump.paused && !pump.in_flight.has_value() &&
+         pump.pending.empty() &&
+         merger_->buffered_items(node_id) < options_.merge_limits.items_per_source_max &&
+         merger_->buffered_bytes(node_id) < options_.merge_limits.bytes_per_source_max;
+}
+
+std::vector<PullRequest> DrainerNode::TakePullRequests() {
+  std::lock_guard lock(mu_);
+  std::vector<PullRequest> requests;
+  for (auto& [id, pump] : pumps_) {
+    if (!PullableLocked(id, pump) || pump.next_pull_ms > last_now_ms_) continue;
+    PullRequest request;
+    request.id = next_request_id_++;
+    request.pump_node_id = id;
+    request.pump_host = pump.host;
+    request.after_ts = pump.last_ts;
+    request.limit_count = std::min(
+        options_.pull_batch_count,
+        options_.merge_limits.items_per_source_max - merger_->buffered_items(id));
+    request.limit_bytes = std::min(
+        options_.pull_batch_bytes,
+        options_.merge_limits.bytes_per_source_max - merger_->buffered_bytes(id));
+    pump.in_flight = request.id;
+    requests.push_back(std::move(request));
+  }
+  return requests;
+}
+
+void DrainerNode::OnPullResponse(uint64_t request_id, Result<PullResult> result,
+                                 int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  last_now_ms_ = std::max(last_now_ms_, now_ms);
+  if (phase_ != Phase::kNone) return;
+  auto it = std::find_if(pumps_.begin(), pumps_.end(), [&](const auto& entry) {
+    return entry.second.in_flight == request_id;
+  });
+  if (it == pumps_.end()) return;  // stale: the pump was forgotten
+  const std::string& node_id = it->first;
+  TrackedPump& pump = it->second;
+  pump.in_flight.reset();
+  if (!result.ok()) {
+    spdlog::warn("pull binlogs from pump {} failed, retry from {}: {}", node_id, pump.last_ts,
+                 result.status().message());
+    pump.next_pull_ms = now_ms + options_.pull_retry_delay_ms;
+    return;
+  }
+  if (result->requested_purged) {
+    spdlog::error("pump {} purged binlogs after {}: some binlog events may be lost", node_id,
+                  pump.last_ts);
+  }
+  pump.next_pull_ms =
+      result->binlogs.empty() ? now_ms + options_.pull_poll_delay_ms : now_ms;
+  for (binlog::Binlog& binlog : result->binlogs) {
+    PulledBinlog item;
+    item.commit_ts = binlog.commit_ts();
+    item.bytes = binlog.ByteSizeLong();
+    metrics_.read_binlog_size(node_id).Observe(static_cast<double>(item.bytes));
+    metrics_.binlog_reach_duration_time(node_id).Observe(SecondsSinceTs(item.commit_ts, now_ms));
+    item.binlog = std::move(binlog);
+    pump.pending.push_back(std::move(item));
+  }
+  SyncMergedLocked(now_ms);
+  CheckInvariantsLocked();
+}
+
+// Moves a pump's pending binlogs into its merge buffer while there is room. PumpPos advances
+// with every binlog the merger takes whose ts is above it (upstream's puller, §8.1).
+void DrainerNode::FeedMergerLocked(const std::string& node_id, TrackedPump& pump) {
+  size_t taken = 0;
+  for (; taken < pump.pending.size(); ++taken) {
+    const int64_t ts = pump.pending[taken].commit_ts;
+    Status pushed = merger_->Push(node_id, std::move(pump.pending[taken]));
+    if (!pushed.ok()) {
+      BINLOG_ASSERT(pushed.code() == StatusCode::kResourceExhausted);
+      break;
+    }
+    if (ts > pump.last_ts) {
+      pump.last_ts = ts;
+    } else {
+      spdlog::warn("pump receive unsort binlog (pump {}, ts {}, last {})", node_id, ts,
+                   pump.last_ts);
+    }
+  }
+  pump.pending.erase(pump.pending.begin(), pump.pending.begin() + static_cast<long>(taken));
+}
+
+// ---- after the merge ----
+
+void DrainerNode::SyncMergedLocked(int64_t now_ms) {
+  std::vector<PulledBinlog> batch;
+  while (phase_ == Phase::kNone) {
+    for (auto& [id, pump] : pumps_) {
+      if (!pump.pending.empty()) FeedMergerLocked(id, pump);
+    }
+    batch.clear();
+    if (merger_->Pop(batch, kSyncBatchItemsMax) == 0) break;
+    Status synced = SyncBatchLocked(batch, now_ms);
+    if (!synced.ok()) FailLocked(synced);
+  }
+  UpdateQueueMetricLocked();
+}
+
+// Appends the batch's real binlogs to the destination and moves synced_ts_ past everything
+// durable. A DDL is flushed on its own boundary and the checkpoint saved right after it.
+Status DrainerNode::SyncBatchLocked(std::vector<PulledBinlog>& batch, int64_t now_ms) {
+  std::vector<binlog::Binlog> writes;
+  int64_t position = synced_ts_;
+  auto flush = [&]() -> Status {
+    if (!writes.empty()) {
+      Status appended = destination_.Append(writes);
+      if (!appended.ok()) return appended.Annotate("write binlogs to destination failed");
+      last_real_write_ms_ = now_ms;
+      for (const binlog::Binlog& written : writes) CountEventsLocked(written);
+      writes.clear();
+    }
+    synced_ts_ = position;
+    return Status::Ok();
+  };
+  for (PulledBinlog& item : batch) {
+    position = item.commit_ts;
+    const SyncKind kind = ClassifyForSync(item.binlog);
+    if (kind == SyncKind::kPositionOnly) continue;
+    writes.push_back(std::move(item.binlog));
+    if (kind == SyncKind::kDdl) {
+      BINLOG_RETURN_IF_ERROR(flush());
+      BINLOG_RETURN_IF_ERROR(MaybeSaveCheckpointLocked(now_ms, /*force=*/true));
+    }
+  }
+  BINLOG_RETURN_IF_ERROR(flush());
+  return MaybeSaveCheckpointLocked(now_ms, /*force=*/false);
+}
+
+// binlog_drainer_event by row change (Insert / Update / Delete) and DDL, and
+// binlog_drainer_ddl_jobs_total. The destination stores binlogs as they are, so a
+// prewrite value that does not decode only costs its event counts (and is counted as an
+// unmarshal error), it does not stop the drainer.
+void DrainerNode::CountEventsLocked(const binlog::Binlog& binlog) {
+  if (binlog.ddl_job_id() > 0) {
+    metrics_.ddl_jobs_total().Increment();
+    metrics_.event(drainer_metric_label::kEventDdl).Increment();
+    return;
+  }
+  Result<binlog::PrewriteValue> value = DecodePrewriteValue(binlog.prewrite_value());
+  if (!value.ok()) {
+    metrics_.error_count(drainer_metric_label::kErrorUnmarshalBinlog).Increment();
+    spdlog::error("unmarshal prewrite value of binlog {} failed: {}", binlog.commit_ts(),
+                  value.status().message());
+    return;
+  }
+  // The checkpoint's schema-version: the highest schema version the synced rows were
+  // written under (upstream takes it from the DDL jobs it fetches from TiKV).
+  schema_version_ = std::max(schema_version_, value->schema_version());
+  for (const binlog::TableMutation& mutation : value->mutations()) {
+    for (int type : mutation.sequence()) {
+      metrics_.event(EventLabel(static_cast<binlog::MutationType>(type))).Increment();
+    }
+  }
+}
+
+Status DrainerNode::SaveCheckpointLocked(int64_t ts, bool consistent, int64_t now_ms) {
+  Status saved = checkpoint_.Save(ts, consistent, schema_version_);
+  if (!saved.ok()) return saved.Annotate("save checkpoint failed");
+  last_save_ms_ = now_ms;
+  metrics_.checkpoint_tso().Set(static_cast<double>(ExtractPhysical(ts)));
+  metrics_.checkpoint_delay_seconds().Observe(SecondsSinceTs(ts, now_ms));
+  metrics_.event(drainer_metric_label::kEventSavepoint).Increment();
+  return Status::Ok();
+}
+
+Status DrainerNode::MaybeSaveCheckpointLocked(int64_t now_ms, bool force) {
+  if (synced_ts_ <= checkpoint_.ts()) return Status::Ok();
+  if (!force && now_ms - last_save_ms_ < options_.checkpoint_save_interval_ms) {
+    return Status::Ok();
+  }
+  return SaveCheckpointLocked(synced_ts_, false, now_ms);
+}
+
+void DrainerNode::UpdateQueueMetricLocked() {
+  // The syncer's input queue here is what waits in the merge: buffered plus pending.
+  size_t waiting = 0;
+  for (const auto& [id, pump] : pumps_) {
+    waiting += merger_->buffered_items(id) + pump.pending.size();
+  }
+  metrics_.queue_size(drainer_metric_label::kQueueSyncerInput).Set(static_cast<double>(waiting));
+}
+
+std::string DrainerNode::ExposeMetrics() {
+  {
+    std::lock_guard lock(mu_);
+    if (started_) UpdateQueueMetricLocked();
+  }
+  return metrics_.Expose();
+}
+
+// ---- state changes and shutdown ----
+
+void DrainerNode::SetStateLocked(NodeState next) {
+  BINLOG_ASSERT(IsLegalTransition(NodeKind::kDrainer, state_, next));
+  spdlog::info("drainer's state change from {} to {}", NodeStateName(state_),
+               NodeStateName(next));
+  state_ = next;
+}
+
+DrainerActionResult DrainerNode::ApplyAction(std::string_view node_id, std::string_view action) {
+  std::lock_guard lock(mu_);
+  const std::string action_text(action);
+  if (node_id != options_.node_id) {
+    return {false, "invalid nodeID " + std::string(node_id) + ", this pump's nodeID is " +
+                       options_.node_id};
+  }
+  if (state_ != NodeState::kOnline) {
+    return {false, std::string("this pump's state is ") + NodeStateName(state_) + ", apply " +
+                       action_text + " failed!"};
+  }
+  if (action == "pause") {
+    SetStateLocked(NodeState::kPausing);
+  } else if (action == "close") {
+    SetStateLocked(NodeState::kClosing);
+  } else {
+    return {false, "invalid action " + action_text};
+  }
+  // A signal or a fatal error may have begun the sequence already; its final step reads
+  // the state then.
+  if (phase_ == Phase::kNone) BeginShutdownLocked();
+  CheckInvariantsLocked();
+  return {true, "apply action " + action_text + " success!"};
+}
+
+void DrainerNode::Shutdown(int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  last_now_ms_ = std::max(last_now_ms_, now_ms);
+  if (phase_ != Phase::kNone) return;
+  BeginShutdownLocked();
+  CheckInvariantsLocked();
+}
+
+void DrainerNode::FailLocked(const Status& error) {
+  spdlog::error("drainer stops on a fatal error: {}", error.message());
+  if (fatal_error_.ok()) fatal_error_ = error;
+  if (phase_ == Phase::kNone) BeginShutdownLocked();
+}
+
+// Upstream Close() runs as its own step: the work stops being scheduled now, the final
+// record is written at the next OnTimer.
+void DrainerNode::BeginShutdownLocked() {
+  phase_ = Phase::kShuttingDown;
+  heartbeat_due_ms_ = kDrainerNoTimerMs;
+  refresh_due_ms_ = kDrainerNoTimerMs;
+  shutdown_due_ms_ = last_now_ms_;
+}
+
+// Upstream commitStatus, then the syncer's clean exit: online/pausing -> paused, closing ->
+// offline, written first (so an offline drainer stops counting for pumps at once), then the
+// final checkpoint, consistent unless a fatal error stopped the node. Failures are logged;
+// the node stops either way.
+void DrainerNode::FinishLocked() {
+  SetStateLocked(state_ == NodeState::kClosing ? NodeState::kOffline : NodeState::kPaused);
+  if (started_) {
+    Status updated = registry_.UpdateNode(NodeKind::kDrainer, RecordLocked());
+    if (!updated.ok()) spdlog::error("update drainer state failed: {}", updated.message());
+    Status saved = SaveCheckpointLocked(synced_ts_, fatal_error_.ok(), last_now_ms_);
+    if (!saved.ok()) spdlog::error("{}", saved.message());
+  }
+  phase_ = Phase::kStopped;
+  shutdown_due_ms_ = kDrainerNoTimerMs;
+  for (auto& [id, pump] : pumps_) pump.in_flight.reset();
+  spdlog::info("drainer {} stopped, state {}", options_.node_id, NodeStateName(state_));
+}
+
+// ---- invariants ----
+
+void DrainerNode::CheckInvariants() const {
+  std::lock_guard lock(mu_);
+  CheckInvariantsLocked();
+}
+
+void DrainerNode::CheckInvariantsLocked() const {
+  BINLOG_ASSERT(fatal_error_.ok() || phase_ != Phase::kNone);
+  if (started_) {
+    BINLOG_ASSERT(merger_.has_value() && anchor_ts_ > 0);
+    // The checkpoint never passes what the destination holds; the destination never holds
+    // what the merge has not emitted.
+    BINLOG_ASSERT(checkpoint_.ts() <= synced_ts_ && synced_ts_ <= merger_->latest_ts());
+    BINLOG_ASSERT(merger_->SourceIds().size() == pumps_.size());
+    for (const auto& [id, pump] : pumps_) {
+      BINLOG_ASSERT(merger_->HasSource(id));
+      BINLOG_ASSERT(!pump.in_flight.has_value() || *pump.in_flight < next_request_id_);
+    }
+  }
+  switch (phase_) {
+    case Phase::kNone:
+      BINLOG_ASSERT(state_ == NodeState::kOnline);
+      BINLOG_ASSERT(shutdown_due_ms_ == kDrainerNoTimerMs);
+      BINLOG_ASSERT(started_ == (heartbeat_due_ms_ != kDrainerNoTimerMs));
+      BINLOG_ASSERT(started_ == (refresh_due_ms_ != kDrainerNoTimerMs));
+      BINLOG_ASSERT(heartbeat_failures_ < kDrainerHeartbeatFailuresMax);
+      return;
+    case Phase::kShuttingDown:
+      BINLOG_ASSERT(state_ == NodeState::kOnline || state_ == NodeState::kPausing ||
+                    state_ == NodeState::kClosing);
+      BINLOG_ASSERT(shutdown_due_ms_ != kDrainerNoTimerMs);
+      break;
+    case Phase::kStopped:
+      BINLOG_ASSERT(state_ == NodeState::kPaused || state_ == NodeState::kOffline);
+      BINLOG_ASSERT(shutdown_due_ms_ == kDrainerNoTimerMs);
+      for (const auto& [id, pump] : pumps_) BINLOG_ASSERT(!pump.in_flight.has_value());
+      break;
+  }
+  BINLOG_ASSERT(heartbeat_due_ms_ == kDrainerNoTimerMs && refresh_due_ms_ == kDrainerNoTimerMs);
+}
+
+}  // namespace tidb_binlog
