@@ -275,6 +275,26 @@ TEST_F(DrainerNodeTest, CheckpointIsSavedAtMostEverySaveInterval) {
   EXPECT_EQ(DrainerRecord().max_commit_ts, ts);  // heartbeats publish the checkpoint
 }
 
+TEST_F(DrainerNodeTest, PullAndPositionMetricsFollowTheirCodePaths) {
+  PutPump("pump-a", NodeState::kOnline);
+  StartNode();
+  const int64_t ts = CommitTxn("pump-a", 3);
+  Settle();
+  ASSERT_EQ(DestinationTs(), std::vector<int64_t>{ts});
+  auto sample_count = [](prometheus::Histogram& histogram) {
+    return histogram.Collect().histogram.sample_count;
+  };
+  EXPECT_EQ(sample_count(metrics_->read_binlog_size("pump-a")), 1u);
+  EXPECT_EQ(sample_count(metrics_->binlog_reach_duration_time("pump-a")), 1u);
+  EXPECT_EQ(metrics_->event("Insert").Value(), 3.0);
+  // pump_position is published when the /status snapshot is rebuilt (each refresh).
+  AdvanceTo(kStartMs + options_.detect_interval_ms);
+  EXPECT_EQ(metrics_->pump_position("pump-a").Value(),
+            static_cast<double>(ExtractPhysical(ts)));
+  EXPECT_EQ(metrics_->checkpoint_tso().Value(), static_cast<double>(ExtractPhysical(ts)));
+  EXPECT_EQ(metrics_->queue_size("syncer_input").Value(), 0.0);
+}
+
 TEST_F(DrainerNodeTest, SyncedIsFalseForTheFirstCheckTimeThenTrueWhenIdle) {
   PutPump("pump-a", NodeState::kOnline);
   StartNode();
@@ -361,6 +381,35 @@ TEST_F(DrainerNodeTest, SignalBeforeStartStopsWithoutWriting) {
   EXPECT_TRUE(node_->Stopped());
   EXPECT_FALSE(registry_.GetNode(NodeKind::kDrainer, kDrainerId).ok());
   EXPECT_FALSE(checkpoint_file_->contents.has_value());
+}
+
+// A merge buffer of two binlogs per pump: pulls ask only for what fits, and a full buffer
+// gets no pull at all until the merge makes room.
+class SmallBufferDrainerTest : public DrainerFixture {
+ protected:
+  static DrainerOptions SmallBuffers() {
+    DrainerOptions options = drainer_testing::TestDrainerOptions();
+    options.merge_limits.items_per_source_max = 2;
+    return options;
+  }
+  SmallBufferDrainerTest() : DrainerFixture(SmallBuffers()) {}
+};
+
+TEST_F(SmallBufferDrainerTest, FullMergeBufferStopsPullsUntilTheMergeMakesRoom) {
+  PutPump("pump-a", NodeState::kOnline);
+  PutPump("pump-b", NodeState::kOnline);
+  StartNode();
+  std::vector<int64_t> committed;
+  for (int i = 0; i < 9; ++i) committed.push_back(CommitTxn("pump-a"));
+  Settle();
+  EXPECT_TRUE(DestinationTs().empty());  // stalled on pump-b
+  EXPECT_EQ(node_->PumpPositions().at("pump-a"), committed[1]);
+  const int64_t requests = pull_requests_;
+  AdvanceBy(options_.detect_interval_ms);
+  EXPECT_LT(pull_requests_ - requests, 60);  // pump-b only: about one poll per 100 ms
+  WriteFake("pump-b");
+  Settle();
+  EXPECT_EQ(DestinationTs(), committed);
 }
 
 }  // namespace
