@@ -1,0 +1,131 @@
+#include "simulator/checker.h"
+
+#include <utility>
+
+namespace tidb_binlog::sim {
+
+Checker::Checker(int drainers) : drainers_(static_cast<size_t>(drainers)) {}
+
+void Checker::OnCommitDecided(int64_t start_ts, int64_t commit_ts) {
+  decided_[commit_ts] = start_ts;
+}
+void Checker::OnCommitAcked(int64_t commit_ts) { acked_.insert(commit_ts); }
+void Checker::OnRollback(int64_t start_ts) { rolled_back_.insert(start_ts); }
+
+void Checker::Fail(int64_t now_ms, std::string checker, std::string detail, bool liveness) {
+  if (failures_.size() >= kFailuresKeptMax) return;
+  failures_.push_back({now_ms, std::move(checker), std::move(detail), liveness});
+}
+
+void Checker::OnDrainerStart(int d, int64_t checkpoint_ts) {
+  DrainerView& view = drainers_[d];
+  if (!view.started) {
+    view.started = true;
+    view.first_checkpoint = checkpoint_ts;
+    view.checkpoint = checkpoint_ts;
+  }
+  // A restart resumes after its checkpoint: what it wrote beyond that may come again.
+  view.replay_until = view.max_ts;
+  view.last_ts = checkpoint_ts;
+}
+
+void Checker::CheckEmitted(int d, const binlog::Binlog& b, int64_t now_ms) {
+  DrainerView& view = drainers_[d];
+  const int64_t ts = b.commit_ts();
+  const std::string where = "drainer " + std::to_string(d) + " commit ts " + std::to_string(ts);
+  if (b.start_ts() == ts) Fail(now_ms, "no-fake-emitted", where + " is a fake binlog");
+  auto decided = decided_.find(ts);
+  if (decided == decided_.end()) {
+    Fail(now_ms, "only-committed-emitted", where + " was never committed by a writer");
+  } else if (decided->second != b.start_ts()) {
+    Fail(now_ms, "only-committed-emitted", where + " has start ts " +
+                                               std::to_string(b.start_ts()) + ", committed " +
+                                               std::to_string(decided->second));
+  }
+  if (rolled_back_.count(b.start_ts()) != 0) {
+    Fail(now_ms, "only-committed-emitted", where + " belongs to a rolled-back transaction");
+  }
+  if (ts <= view.last_ts) {
+    Fail(now_ms, "drainer-order",
+         where + " after " + std::to_string(view.last_ts) + " (not strictly increasing)");
+  }
+  bool replay = ts <= view.replay_until;
+  if (view.written.count(ts) != 0 && !replay) {
+    Fail(now_ms, "exactly-once", where + " written twice");
+  }
+  view.written.insert(ts);
+  view.last_ts = ts;
+  if (ts > view.max_ts) view.max_ts = ts;
+  ++view.emitted_total;
+}
+
+void Checker::ObserveDestination(int d, const std::vector<binlog::Binlog>& binlogs,
+                                 int64_t now_ms) {
+  DrainerView& view = drainers_[d];
+  for (; view.observed < binlogs.size(); ++view.observed) {
+    CheckEmitted(d, binlogs[view.observed], now_ms);
+  }
+}
+
+void Checker::ObserveCheckpoint(int d, int64_t checkpoint_ts, int64_t now_ms) {
+  DrainerView& view = drainers_[d];
+  const std::string who = "drainer " + std::to_string(d);
+  if (checkpoint_ts < view.checkpoint) {
+    Fail(now_ms, "checkpoint-monotonic",
+         who + " checkpoint " + std::to_string(checkpoint_ts) + " < " +
+             std::to_string(view.checkpoint));
+  }
+  // Every decided commit the checkpoint passed must be durable in the destination.
+  auto from = decided_.upper_bound(std::max(view.checkpoint, view.first_checkpoint));
+  auto to = decided_.upper_bound(checkpoint_ts);
+  for (auto it = from; it != to; ++it) {
+    if (view.written.count(it->first) == 0) {
+      Fail(now_ms, "checkpoint-durable",
+           who + " checkpoint " + std::to_string(checkpoint_ts) + " passed commit ts " +
+               std::to_string(it->first) + " that its destination does not hold");
+      break;
+    }
+  }
+  if (checkpoint_ts > view.checkpoint) view.checkpoint = checkpoint_ts;
+}
+
+void Checker::ObservePumpMaxCommitTs(int pump, int64_t max_commit_ts, int64_t now_ms) {
+  auto [it, inserted] = pump_max_commit_ts_.try_emplace(pump, max_commit_ts);
+  if (inserted) return;
+  if (max_commit_ts < it->second) {
+    Fail(now_ms, "max-commit-ts-monotonic",
+         "pump " + std::to_string(pump) + " MaxCommitTS " + std::to_string(max_commit_ts) +
+             " < " + std::to_string(it->second));
+  }
+  it->second = std::max(it->second, max_commit_ts);
+}
+
+void Checker::ObserveNodeState(NodeKind kind, const std::string& node_id, NodeState state,
+                               int64_t now_ms) {
+  auto key = std::make_pair(static_cast<int>(kind), node_id);
+  auto [it, inserted] = node_states_.try_emplace(key, state);
+  if (inserted) {
+    if (state != NodeState::kOnline) {
+      Fail(now_ms, "legal-transition", node_id + " first registered as " +
+                                           NodeStateName(state));
+    }
+    return;
+  }
+  if (it->second != state && !IsLegalTransition(kind, it->second, state)) {
+    Fail(now_ms, "legal-transition", std::string(NodeKindName(kind)) + " " + node_id +
+                                         ": " + NodeStateName(it->second) + " -> " +
+                                         NodeStateName(state));
+  }
+  it->second = state;
+}
+
+size_t Checker::MissingFromDrainer(int d) const {
+  const DrainerView& view = drainers_[d];
+  size_t missing = 0;
+  for (auto it = acked_.upper_bound(view.first_checkpoint); it != acked_.end(); ++it) {
+    if (view.written.count(*it) == 0) ++missing;
+  }
+  return missing;
+}
+
+}  // namespace tidb_binlog::sim

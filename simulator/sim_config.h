@@ -1,0 +1,74 @@
+// SimConfig and FaultProfile: everything that determines one simulated run. A run is a
+// function of (SimConfig, the binary): the same values replay the same trace.
+//
+// A FaultProfile says which fault classes are on and how strongly; rates are integers per
+// million (ppm), drawn per fault tick (kFaultTickMilliseconds) or per message. The named
+// profiles are fixed; "swarm" draws a profile from the seed (swarm testing: some classes
+// off, others at random strength), so `--seed S --faults swarm` alone replays it.
+//
+// Thread safety: plain values and pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "reference/core/status.h"
+
+namespace tidb_binlog::sim {
+
+// Faults are considered once per this much virtual time.
+inline constexpr int64_t kFaultTickMilliseconds = 1'000;
+
+struct FaultProfile {
+  std::string name = "none";
+  // Network, per message.
+  int64_t delay_min_ms = 1;
+  int64_t delay_max_ms = 5;
+  uint32_t loss_ppm = 0;
+  uint32_t duplicate_ppm = 0;
+  uint32_t reorder_ppm = 0;  // a message is held back by up to kReorderExtraDelayMs
+  // Per fault tick.
+  uint32_t partition_ppm = 0;   // cut a random link (one way or both ways)
+  uint32_t heal_ppm = 0;        // heal every cut link
+  uint32_t pump_crash_ppm = 0;
+  uint32_t pump_pause_ppm = 0;  // PUT /state/<id>/pause, restarted later
+  uint32_t pump_close_ppm = 0;  // PUT /state/<id>/close, offline for good
+  uint32_t drainer_crash_ppm = 0;
+  uint32_t drainer_pause_ppm = 0;
+  uint32_t clock_jump_ppm = 0;
+  int64_t clock_skew_ms_max = 0;  // per node, fixed at start
+  uint32_t disk_full_ppm = 0;
+  uint32_t write_fail_ppm = 0;
+  uint32_t sync_fail_ppm = 0;
+  uint32_t registry_fail_ppm = 0;
+  uint32_t gc_trigger_ppm = 0;  // POST /debug/gc/trigger on a pump
+
+  // "name: key=value ..." for the summary and failure reports.
+  std::string Describe() const;
+};
+
+// "none", "network", "crash", "storage", "nodes", "all", or "swarm" (drawn from `seed`).
+// kInvalidArgument for another name.
+Result<FaultProfile> MakeFaultProfile(std::string_view name, uint64_t seed);
+
+struct SimConfig {
+  uint64_t seed = 1;
+  int pumps = 3;
+  int drainers = 1;
+  int writers = 4;
+  int64_t write_rate_per_second = 100;  // transactions per second, all writers together
+  int64_t duration_ms = 60'000;         // the safety phase (faults on)
+  int64_t liveness_ms_max = 120'000;    // bound on convergence after faults stop
+  std::string faults = "swarm";
+  // Pump GC retention; short enough that GC runs inside a run when triggered.
+  int64_t gc_retention_ms = 30 * 60'000;
+};
+
+// The exact command line that replays `config` (printed on failure).
+std::string ReplayCommand(const SimConfig& config);
+
+// Go-style duration ("10m", "90s", "1h", "500ms") in milliseconds.
+Result<int64_t> ParseDurationMs(std::string_view text);
+
+}  // namespace tidb_binlog::sim
