@@ -1,0 +1,159 @@
+#include "reference/runtime/pump_host.h"
+
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include "reference/core/binlog_codec.h"
+#include "reference/pump/pump_http.h"
+
+namespace tidb_binlog {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A .node file is one short line; anything bigger is not ours to read whole.
+constexpr std::streamsize kNodeFileBytesMax = 4096;
+// HOST_NAME_MAX is 64 on Linux; leave room for the terminating NUL.
+constexpr size_t kHostnameBytesMax = 256;
+
+Status EnsureDirectory(const std::string& dir) {
+  std::error_code error;
+  fs::create_directories(dir, error);
+  if (error) return Status::IoError("create directory " + dir + ": " + error.message());
+  return Status::Ok();
+}
+
+Result<std::optional<std::string>> ReadNodeFile(const std::string& path) {
+  std::error_code error;
+  if (!fs::exists(path, error)) return std::optional<std::string>();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IoError("open " + path);
+  std::string contents(static_cast<size_t>(kNodeFileBytesMax), '\0');
+  in.read(contents.data(), kNodeFileBytesMax);
+  contents.resize(static_cast<size_t>(in.gcount()));
+  return std::optional<std::string>(std::move(contents));
+}
+
+Status WriteNodeFile(const std::string& path, const std::string& node_id) {
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << node_id;
+    out.flush();
+    if (!out) return Status::IoError("write " + path);
+  }
+  std::error_code error;
+  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write, error);
+  if (error) return Status::IoError("chmod " + path + ": " + error.message());
+  return Status::Ok();
+}
+
+// Upstream's node id decision with its file I/O (§5.3).
+Result<std::string> DecideNodeId(const PumpHostConfig& config) {
+  const std::string path = (fs::path(config.data_dir) / kPumpNodeFileName).string();
+  Result<std::optional<std::string>> node_file = ReadNodeFile(path);
+  if (!node_file.ok()) return node_file.status();
+  const NodeIdDecision decision =
+      DecidePumpNodeId(*node_file, config.configured_node_id, config.hostname, config.port);
+  if (decision.configured_id_ignored) {
+    spdlog::warn("you had a node ID in local file.[if you want to change the node ID, you "
+                 "should delete the file {} file and restart the pump] NodeID {}",
+                 path, decision.node_id);
+  }
+  if (decision.write_node_file) BINLOG_RETURN_IF_ERROR(WriteNodeFile(path, decision.node_id));
+  return decision.node_id;
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+std::string LocalHostname() {
+  std::array<char, kHostnameBytesMax> name{};
+  if (gethostname(name.data(), name.size() - 1) != 0 || name[0] == '\0') return "localhost";
+  return std::string(name.data());
+}
+
+PumpHost::PumpHost(boost::asio::io_context& io, WallClock& clock, PumpHostConfig config,
+                   FinishedCallback on_finished)
+    : NodeHost(io, clock, config.advertise_host + ":" + std::to_string(config.port),
+               config.port, std::move(on_finished)),
+      config_(std::move(config)) {}
+
+PumpHost::~PumpHost() { ReleaseResources(); }
+
+Result<std::shared_ptr<PumpHost>> PumpHost::Open(boost::asio::io_context& io, WallClock& clock,
+                                                 Registry& registry, TsoSource& tso,
+                                                 const PumpHostConfig& config,
+                                                 FinishedCallback on_finished) {
+  BINLOG_RETURN_IF_ERROR(EnsureDirectory(config.data_dir));
+  Result<std::string> node_id = DecideNodeId(config);
+  if (!node_id.ok()) return node_id.status();
+
+  std::shared_ptr<PumpHost> host(new PumpHost(io, clock, config, std::move(on_finished)));
+  PumpOptions options = config.options;
+  options.node_id = *node_id;
+  options.advertise_addr = host->address();
+  BINLOG_RETURN_IF_ERROR(ValidatePumpOptions(options));
+
+  RocksDbBinlogStoreOptions store_options;
+  store_options.data_dir = config.data_dir;
+  store_options.stop_write_at_available_space_bytes =
+      config.stop_write_at_available_space_bytes;
+  Result<std::unique_ptr<RocksDbBinlogStore>> store = RocksDbBinlogStore::Open(store_options);
+  if (!store.ok()) return store.status();
+  host->store_ = std::move(store).value();
+  host->metrics_ = std::make_unique<PumpMetrics>();
+  host->node_ =
+      std::make_unique<PumpNode>(options, *host->store_, registry, tso, *host->metrics_);
+  BINLOG_RETURN_IF_ERROR(host->node_->Start(clock.NowMs()));
+  BINLOG_RETURN_IF_ERROR(host->StartServing(MakePumpRouter(*host->node_), config.listen_host));
+  spdlog::info("pump {} serves {} (data dir {})", options.node_id, host->address(),
+               config.data_dir);
+  host->Drive();
+  return host;
+}
+
+bool PumpHost::AcceptsPrewrites() const {
+  return !finished() && node_->state() == NodeState::kOnline && !node_->ShuttingDown();
+}
+
+Status PumpHost::WriteBinlog(const binlog::Binlog& binlog) {
+  binlog::WriteBinlogReq request;
+  request.set_clusterid(config_.options.cluster_id);
+  request.set_payload(EncodeBinlog(binlog));
+  const auto start = std::chrono::steady_clock::now();
+  Status written = node_->WriteBinlog(request, clock().NowMs());
+  node_->ObserveRpcDuration(pump_metric_label::kMethodWriteBinlog, written.ok(),
+                            SecondsSince(start));
+  return written;
+}
+
+Result<PullResult> PumpHost::Pull(int64_t after_ts, size_t limit_count, size_t limit_bytes) {
+  binlog::PullBinlogReq request;
+  request.set_clusterid(config_.options.cluster_id);
+  request.mutable_startfrom()->set_offset(after_ts);
+  const auto start = std::chrono::steady_clock::now();
+  Result<PullResult> pulled = node_->PullBinlogs(request, limit_count, limit_bytes);
+  node_->ObserveRpcDuration(pump_metric_label::kMethodPullBinlogs, pulled.ok(),
+                            SecondsSince(start));
+  return pulled;
+}
+
+void PumpHost::ReleaseResources() {
+  if (!store_) return;
+  const Status closed = store_->Close();
+  if (!closed.ok()) spdlog::error("close pump storage {}: {}", config_.data_dir, closed.message());
+}
+
+}  // namespace tidb_binlog
