@@ -19,7 +19,7 @@ int64_t SimNetwork::SampleDelayMs(int64_t link_max_ms) {
   return delay;
 }
 
-Delivery SimNetwork::Send(uint32_t from, uint32_t to) {
+Delivery SimNetwork::Send(uint32_t from, uint32_t to, bool may_duplicate) {
   Delivery delivery;
   if (IsCut(from, to)) {
     delivery.cut = true;
@@ -29,7 +29,7 @@ Delivery SimNetwork::Send(uint32_t from, uint32_t to) {
   int64_t link_max = LinkDelayMaxMs(from, to);
   delivery.copies = 1;
   delivery.delay_ms[0] = SampleDelayMs(link_max);
-  if (faults_enabled_ && rng_.ChancePerMillion(profile_.duplicate_ppm)) {
+  if (may_duplicate && faults_enabled_ && rng_.ChancePerMillion(profile_.duplicate_ppm)) {
     delivery.copies = 2;
     delivery.delay_ms[1] = SampleDelayMs(link_max);
   }

@@ -38,7 +38,8 @@ class SimNetwork {
  public:
   SimNetwork(Prng rng, const FaultProfile& profile);
 
-  Delivery Send(uint32_t from, uint32_t to);
+  // `may_duplicate` false: at most one copy (see the simulation's note on writes).
+  Delivery Send(uint32_t from, uint32_t to, bool may_duplicate = true);
 
   void Cut(uint32_t from, uint32_t to) { cuts_.insert({from, to}); }
   void HealAll() { cuts_.clear(); }

@@ -461,7 +461,12 @@ void World::CheckEndpoints() {
 
 uint64_t World::Send(Message message) {
   uint64_t id = next_message_id_++;
-  Delivery delivery = network_.Send(message.from, message.to);
+  // A write request is delivered at most once: a pump that got a Prewrite again after its
+  // Commit would wait forever for a second Commit, which only upstream's TiKV resolver
+  // (absent here) would settle. gRPC does not duplicate requests; client retries are
+  // modelled by the writers themselves.
+  Delivery delivery = network_.Send(message.from, message.to,
+                                    message.kind != MessageKind::kWriteRequest);
   if (delivery.copies == 0) {
     Record(Kind::kMessageLost, message.from, message.to, delivery.cut ? 1 : 0);
     return id;
@@ -620,6 +625,12 @@ void World::OnWriterWake(int w, uint64_t generation) {
 
 void World::SendWrite(int w, uint32_t pump, const binlog::Binlog& b) {
   SimWriter& writer = writers_[w];
+  if (pumps_[pump].decommissioned && writer.phase != TxnPhase::kPrewrite) {
+    // The pump closed: waitSafeToOffline let it go offline only with every Prewrite matched,
+    // so our Commit/Rollback is there (or our Prewrite never was). Nothing left to send.
+    OnWriteAnswer(w, Status::Ok());
+    return;
+  }
   Message message;
   message.kind = MessageKind::kWriteRequest;
   message.from = WriterEndpoint(w);
