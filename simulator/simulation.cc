@@ -50,6 +50,7 @@ class World {
   // --- nodes ---
   void StartPump(int i);
   void CrashPump(int i);
+  void CheckAckedDurable(int i);
   void StartDrainer(int i);
   void CrashDrainer(int i);
   void AfterPumpCall(int i);
@@ -109,6 +110,7 @@ class World {
   std::vector<SimPump> pumps_;
   std::vector<SimDrainer> drainers_;
   std::vector<SimWriter> writers_;
+  std::vector<std::vector<int64_t>> acked_commits_by_pump_;  // for the durability check
   std::map<uint64_t, Message> messages_;
   struct PendingPull {
     uint64_t incarnation;
@@ -155,6 +157,7 @@ World::World(const SimConfig& config, const FaultProfile& profile, const RunOpti
                                 : skew_rng.Between(-profile.clock_skew_ms_max,
                                                    profile.clock_skew_ms_max);
   }
+  acked_commits_by_pump_.resize(static_cast<size_t>(config.pumps));
   for (int w = 0; w < config.writers; ++w) {
     writers_.emplace_back(MakeStream(config.seed, "writer/" + std::to_string(w)));
   }
@@ -189,7 +192,25 @@ void World::StartPump(int i) {
   }
   pump.up = true;
   ++result_.restarts;
+  CheckAckedDurable(i);
   AfterPumpCall(i);
+}
+
+// A pump never loses a write it acknowledged, even across a crash: after every (re)start,
+// each acknowledged Commit above the GC deletion bound must still be there.
+void World::CheckAckedDurable(int i) {
+  SimPump& pump = pumps_[i];
+  const int64_t gc_ts = pump.store->GcTS();
+  const int64_t deleted_bound =
+      gc_ts == 0 ? 0 : EncodeTso(std::max<int64_t>(0, ExtractPhysical(gc_ts) - kGcMarginMilliseconds));
+  for (int64_t commit_ts : acked_commits_by_pump_[i]) {
+    if (commit_ts <= deleted_bound) continue;
+    if (!pump.store->Lookup(commit_ts).ok()) {
+      checker_.Fail(now_ms_, "acked-durable",
+                    pump.id + " lost acknowledged commit ts " + std::to_string(commit_ts));
+      return;
+    }
+  }
 }
 
 void World::CrashPump(int i) {
@@ -733,6 +754,7 @@ void World::OnWriteAnswer(int w, const Status& status) {
       }
       if (writer.commit_ts != 0) {
         checker_.OnCommitAcked(writer.commit_ts);
+        acked_commits_by_pump_[writer.pump].push_back(writer.commit_ts);
         Record(Kind::kTxnCommitted, WriterEndpoint(w), writer.start_ts, writer.commit_ts);
         History("{:type :ok, :f :commit, :process " + std::to_string(w) + ", :time " +
                 std::to_string(now_ms_ - kSimStartMs) + ", :value [" +
