@@ -6,6 +6,8 @@
 // in /drainers). A successful action cannot be observed on the node that took it (it
 // shuts down), so every observation goes through pump[0]. Every wait is bounded by
 // SuiteOptions::settle_timeout.
+#include <algorithm>
+
 #include "conformance/suite_internal.h"
 
 namespace tidb_binlog::conformance {
@@ -113,8 +115,9 @@ void PausePump(SuiteContext& ctx, Target& observer, Target& pump) {
   ctx.WaitUntil([&] {
     Exchange x = ctx.Call(*ctx.targets.drainer, "GET", "/status");
     std::optional<json::value> body = x.response ? ParseJsonBody(x.response->body()) : std::nullopt;
-    last_ts = body && body->is_object() && body->as_object().if_contains("LastTS") &&
-                      body->at("LastTS").is_int64() ? body->at("LastTS").as_int64() : -1;
+    const int64_t sample = body && body->is_object() && body->as_object().if_contains("LastTS") &&
+                                   body->at("LastTS").is_int64() ? body->at("LastTS").as_int64() : -1;
+    last_ts = std::max(last_ts, sample);  // the largest checkpoint seen while paused
     return false;  // sample for the whole settle time: the checkpoint must never pass `last`
   });
   ctx.Record(Level::kDisruptive, "scenario.pause-pump.drainer-stalls", kCluster,
