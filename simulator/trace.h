@@ -2,8 +2,9 @@
 //
 // Every event the simulation executes is recorded as (time, kind, subject, a, b): kind is a
 // TraceKind, subject a node or writer index, a/b two integers (a ts, a status code, ...).
-// The hash is FNV-1a 64 over a fixed little-endian encoding of those five fields, so it is
-// the same on every platform, compiler and run (never std::hash). Two runs with the same
+// The hash is FNV-1a 64 taken word-wise over those five fields packed into four 64-bit
+// integers (time, kind | subject << 32, a, b): pure integer arithmetic, so it is the same on
+// every platform, compiler and run (never std::hash). Two runs with the same
 // seed and options must give the same hash; when they do not, the first differing event
 // (kept when `keep_events` is on) says where they split.
 //

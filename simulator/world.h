@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/json.hpp>
+
 #include "reference/core/proto/binlog.pb.h"
 #include "reference/core/proto/pump.pb.h"
 #include "reference/core/tso.h"
@@ -46,11 +48,17 @@ inline constexpr int64_t kDowntimeMaxMs = 20'000;
 inline constexpr int64_t kDiskFullMaxMs = 10'000;
 // A clock jump moves a node's clock by at most this much.
 inline constexpr int64_t kClockJumpMaxMs = 10'000;
+// The writers' pump client re-reads the pump list from the registry at most this often (TiDB's
+// pump client watches etcd; reading it per transaction would be both unrealistic and, with
+// the registry's JSON values, most of a run's cost).
+inline constexpr int64_t kPumpClientRefreshMs = 200;
 // Transaction mix and row sizes of the writers.
 inline constexpr uint32_t kDdlPerMillion = 5'000;
 inline constexpr uint32_t kRollbackPerMillion = 30'000;
 inline constexpr int64_t kRowBytesMax = 512;
 inline constexpr uint64_t kTablesCount = 8;
+// Rows are slices of a pool this large, filled once per run from the "rows" stream.
+inline constexpr size_t kRowPoolBytes = 64 * 1024;
 // Endpoint consistency is sampled on every this-many fault ticks.
 inline constexpr int kEndpointCheckEveryTicks = 5;
 // Simulated start: 2023-11-14T22:13:20Z, so TSOs look like upstream's.
@@ -150,6 +158,115 @@ struct Message {
   Status status;
   PullRequest pull;
   std::optional<Result<PullResult>> pull_result;
+};
+
+// An in-process HTTP request as the real handlers expect it (HTTP/1.1 with a Host).
+HttpRequest MakeRequest(boost::beast::http::verb verb, std::string target);
+// The body as JSON, or nullopt when it is not JSON (the caller reports that).
+std::optional<boost::json::value> ParseBody(const HttpResponse& response);
+
+// Drives every node, writer and fault of one run (see simulation.h and the file comment).
+class World {
+ public:
+  using Kind = TraceKind;
+
+  World(const SimConfig& config, const FaultProfile& profile, const RunOptions& options);
+  SimResult Run();
+
+ private:
+  // --- endpoints: pumps [0, P), drainers [P, P + D), writers after ---
+  uint32_t PumpEndpoint(int i) const { return static_cast<uint32_t>(i); }
+  uint32_t DrainerEndpoint(int i) const { return static_cast<uint32_t>(config_.pumps + i); }
+  uint32_t WriterEndpoint(int i) const {
+    return static_cast<uint32_t>(config_.pumps + config_.drainers + i);
+  }
+  void Record(Kind kind, uint32_t subject, int64_t a = 0, int64_t b = 0) {
+    trace_.Record(now_ms_, kind, subject, a, b);
+  }
+
+  // --- nodes ---
+  void StartPump(int i);
+  void CrashPump(int i);
+  void CheckAckedDurable(int i);
+  void StartDrainer(int i);
+  void CrashDrainer(int i);
+  void AfterPumpCall(int i);
+  void AfterDrainerCall(int i);
+  void SchedulePumpTimer(int i);
+  void ScheduleDrainerTimer(int i);
+  void OnPumpTimer(int i, uint64_t generation);
+  void OnDrainerTimer(int i, uint64_t generation);
+  void SendPulls(int i);
+  void ObserveNodeStates();
+  void CheckEndpoints();
+  void OnRestart(uint32_t endpoint);
+
+  // --- network ---
+  uint64_t Send(Message message);
+  void OnDeliver(uint64_t message_id);
+  void DeliverWriteRequest(const Message& message);
+  void DeliverWriteResponse(const Message& message);
+  void DeliverPullRequest(const Message& message);
+  void DeliverPullResponse(Message& message);
+  void OnPullTimeout(int drainer, uint64_t request_message_id);
+
+  // --- writers ---
+  void WakeWriterAt(int w, int64_t at_ms);
+  void OnWriterWake(int w, uint64_t generation);
+  void WriterStep(int w);
+  void BeginTransaction(int w);
+  bool SendPrewrite(int w);
+  void SendFinish(int w);
+  void SendCleanup(int w);
+  void SendWrite(int w, uint32_t pump, const binlog::Binlog& binlog);
+  void OnWriteAnswer(int w, const Status& status);
+  std::vector<uint32_t> OnlinePumps() const;
+  const std::vector<uint32_t>& WriterPumpView();
+  binlog::Binlog MakePrewrite(int w, int64_t start_ts);
+
+  // --- faults and phases ---
+  void OnFaultTick();
+  void MaybeCutLink();
+  void MaybeNodeFaults();
+  void MaybeStorageFaults();
+  void StartLiveness();
+  bool LivenessDone();
+  int64_t Downtime() { return fault_rng_.Between(kDowntimeMinMs, kDowntimeMaxMs); }
+  void History(const std::string& line);
+
+  SimConfig config_;
+  FaultProfile profile_;
+  RunOptions options_;
+  int64_t now_ms_ = kSimStartMs;
+  EventQueue queue_;
+  Trace trace_;
+  Checker checker_;
+  SimTso tso_;
+  MemoryRegistry registry_;
+  SimNetwork network_;
+  Prng fault_rng_;
+  std::vector<SimPump> pumps_;
+  std::vector<SimDrainer> drainers_;
+  std::vector<SimWriter> writers_;
+  std::vector<std::vector<int64_t>> acked_commits_by_pump_;  // for the durability check
+  std::map<uint64_t, Message> messages_;
+  struct PendingPull {
+    uint64_t incarnation;
+    uint64_t pull_id;
+  };
+  std::map<uint64_t, PendingPull> pending_pulls_;  // by request message id
+  uint64_t next_message_id_ = 1;
+  bool liveness_ = false;
+  bool stop_ = false;
+  int64_t phase_end_ms_ = 0;
+  int fault_ticks_ = 0;
+  SimResult result_;
+  // Random bytes that rows are cut from (filling each row afresh cost more than the rest of
+  // the writer's work).
+  std::string row_pool_;
+  // The writers' pump client's view of the online pumps (WriterPumpView).
+  std::vector<uint32_t> writer_pump_view_;
+  int64_t writer_pump_view_ms_ = -kPumpClientRefreshMs;
 };
 
 }  // namespace tidb_binlog::sim

@@ -1,0 +1,331 @@
+// World: pump and drainer processes (start, crash, timers, pulls) and the endpoint checks.
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include <boost/json.hpp>
+
+#include "reference/core/binlog_codec.h"
+#include "reference/drainer/drainer_http.h"
+#include "reference/pump/pump_http.h"
+#include "simulator/world.h"
+
+namespace tidb_binlog::sim {
+
+// ---------------------------------------------------------------------------- pumps
+
+void World::StartPump(int i) {
+  SimPump& pump = pumps_[i];
+  auto store = MemoryBinlogStore::Open(pump.disk);
+  BINLOG_ASSERT(store.ok());
+  pump.store = std::move(store).value();
+  MetricsOptions metrics_options;
+  metrics_options.process_metrics = false;
+  pump.metrics = std::make_unique<PumpMetrics>(metrics_options);
+  PumpOptions options;
+  options.node_id = pump.id;
+  options.advertise_addr = pump.host;
+  options.cluster_id = kSimClusterId;
+  options.gc_retention_ms = config_.gc_retention_ms;
+  pump.node = std::make_unique<PumpNode>(options, *pump.store, registry_, tso_, *pump.metrics);
+  pump.router = std::make_unique<Router>(MakePumpRouter(*pump.node));
+  Status started = pump.node->Start(pump.clock.Now(now_ms_));
+  Record(Kind::kRestart, PumpEndpoint(i), 0, static_cast<int64_t>(started.code()));
+  if (!started.ok()) {  // the registry refused: the process exits; try again later
+    pump.node.reset();
+    pump.router.reset();
+    pump.store->Crash();
+    pump.store.reset();
+    queue_.Push(now_ms_ + Downtime(), kEvRestart, PumpEndpoint(i), 0);
+    return;
+  }
+  pump.up = true;
+  ++result_.restarts;
+  CheckAckedDurable(i);
+  AfterPumpCall(i);
+}
+
+// A pump never loses a write it acknowledged, even across a crash: after every (re)start,
+// each acknowledged Commit above the GC deletion bound must still be there.
+void World::CheckAckedDurable(int i) {
+  SimPump& pump = pumps_[i];
+  const int64_t gc_ts = pump.store->GcTS();
+  const int64_t deleted_bound =
+      gc_ts == 0 ? 0 : EncodeTso(std::max<int64_t>(0, ExtractPhysical(gc_ts) - kGcMarginMilliseconds));
+  for (int64_t commit_ts : acked_commits_by_pump_[i]) {
+    if (commit_ts <= deleted_bound) continue;
+    if (!pump.store->Lookup(commit_ts).ok()) {
+      checker_.Fail(now_ms_, "acked-durable",
+                    pump.id + " lost acknowledged commit ts " + std::to_string(commit_ts));
+      return;
+    }
+  }
+}
+
+void World::CrashPump(int i) {
+  SimPump& pump = pumps_[i];
+  if (!pump.up) return;
+  Record(Kind::kCrash, PumpEndpoint(i));
+  pump.router.reset();
+  pump.node.reset();
+  pump.store->Crash();
+  pump.store.reset();
+  pump.up = false;
+  ++pump.timer_generation;
+  ++result_.crashes;
+}
+
+void World::AfterPumpCall(int i) {
+  SimPump& pump = pumps_[i];
+  pump.node->CheckInvariants();
+  checker_.ObservePumpMaxCommitTs(i, pump.store->MaxCommitTS(), now_ms_);
+  if (pump.node->Stopped()) {
+    // The process exits after its final registry write; its owner closes the store.
+    NodeState final_state = pump.node->state();
+    Status closed = pump.store->Close();
+    BINLOG_ASSERT(closed.ok());
+    pump.router.reset();
+    pump.node.reset();
+    pump.store.reset();
+    pump.up = false;
+    ++pump.timer_generation;
+    ObserveNodeStates();
+    if (final_state == NodeState::kOffline) {
+      pump.decommissioned = true;
+    } else {
+      queue_.Push(now_ms_ + Downtime(), kEvRestart, PumpEndpoint(i), 0);
+    }
+    return;
+  }
+  SchedulePumpTimer(i);
+}
+
+void World::SchedulePumpTimer(int i) {
+  SimPump& pump = pumps_[i];
+  int64_t local_due = pump.node->NextTimerMs();
+  if (local_due == pump.timer_due_ms) return;
+  pump.timer_due_ms = local_due;
+  if (local_due == kNoTimerMs) return;
+  // Local due time -> global: the node's clock runs skew_ms ahead of global time.
+  int64_t global_due = std::max(now_ms_, local_due - pump.clock.skew_ms);
+  queue_.Push(global_due, kEvNodeTimer, PumpEndpoint(i), ++pump.timer_generation);
+}
+
+void World::OnPumpTimer(int i, uint64_t generation) {
+  SimPump& pump = pumps_[i];
+  if (!pump.up || generation != pump.timer_generation) return;
+  pump.timer_due_ms = kNoTimerMs;
+  int64_t local = pump.clock.Now(now_ms_);
+  if (local < pump.node->NextTimerMs()) {  // the clock stalled after a backward jump
+    SchedulePumpTimer(i);
+    return;
+  }
+  pump.node->OnTimer(local);
+  Record(Kind::kPumpTimer, PumpEndpoint(i), local, pump.store->MaxCommitTS());
+  AfterPumpCall(i);
+}
+
+// ---------------------------------------------------------------------------- drainers
+
+void World::StartDrainer(int i) {
+  SimDrainer& drainer = drainers_[i];
+  drainer.destination->Restart();
+  DrainerOptions options;
+  options.node_id = drainer.id;
+  options.advertise_addr = "drainer-" + std::to_string(i) + ".sim:8249";
+  drainer.checkpoint =
+      std::make_unique<MemoryCheckpoint>(drainer.checkpoint_file, options.initial_commit_ts);
+  MetricsOptions metrics_options;
+  metrics_options.process_metrics = false;
+  drainer.metrics = std::make_unique<DrainerMetrics>(metrics_options);
+  drainer.node = std::make_unique<DrainerNode>(options, registry_, tso_, *drainer.checkpoint,
+                                               *drainer.destination, *drainer.metrics);
+  SimDrainer* self = &drainer;
+  World* world = this;
+  drainer.router = std::make_unique<Router>(MakeDrainerRouter(
+      *drainer.node, [world, self] { return self->clock.Now(world->now_ms_); }));
+  ++drainer.incarnation;
+  Status started = drainer.node->Start(drainer.clock.Now(now_ms_));
+  Record(Kind::kRestart, DrainerEndpoint(i), 1, static_cast<int64_t>(started.code()));
+  if (!started.ok()) {
+    drainer.router.reset();
+    drainer.node.reset();
+    queue_.Push(now_ms_ + Downtime(), kEvRestart, DrainerEndpoint(i), 0);
+    return;
+  }
+  drainer.up = true;
+  ++result_.restarts;
+  checker_.OnDrainerStart(i, drainer.node->CheckpointTs());
+  AfterDrainerCall(i);
+}
+
+void World::CrashDrainer(int i) {
+  SimDrainer& drainer = drainers_[i];
+  if (!drainer.up) return;
+  Record(Kind::kCrash, DrainerEndpoint(i));
+  drainer.router.reset();
+  drainer.node.reset();
+  drainer.up = false;
+  ++drainer.timer_generation;
+  ++result_.crashes;
+}
+
+void World::AfterDrainerCall(int i) {
+  SimDrainer& drainer = drainers_[i];
+  drainer.node->CheckInvariants();
+  checker_.ObserveDestination(i, drainer.destination->binlogs(), now_ms_);
+  checker_.ObserveCheckpoint(i, drainer.checkpoint->ts(), now_ms_);
+  if (drainer.node->Stopped()) {
+    NodeState final_state = drainer.node->state();
+    drainer.router.reset();
+    drainer.node.reset();
+    drainer.up = false;
+    ++drainer.timer_generation;
+    ObserveNodeStates();
+    // A drainer stopped by pause, close or a fatal error is started again by its operator.
+    if (final_state != NodeState::kOffline) {
+      queue_.Push(now_ms_ + Downtime(), kEvRestart, DrainerEndpoint(i), 0);
+    }
+    return;
+  }
+  SendPulls(i);
+  ScheduleDrainerTimer(i);
+}
+
+void World::ScheduleDrainerTimer(int i) {
+  SimDrainer& drainer = drainers_[i];
+  int64_t local_due = drainer.node->NextTimerMs();
+  if (local_due == drainer.timer_due_ms) return;
+  drainer.timer_due_ms = local_due;
+  if (local_due == kDrainerNoTimerMs) return;
+  int64_t global_due = std::max(now_ms_, local_due - drainer.clock.skew_ms);
+  queue_.Push(global_due, kEvNodeTimer, DrainerEndpoint(i), ++drainer.timer_generation);
+}
+
+void World::OnDrainerTimer(int i, uint64_t generation) {
+  SimDrainer& drainer = drainers_[i];
+  if (!drainer.up || generation != drainer.timer_generation) return;
+  drainer.timer_due_ms = kDrainerNoTimerMs;
+  int64_t local = drainer.clock.Now(now_ms_);
+  if (local < drainer.node->NextTimerMs()) {
+    ScheduleDrainerTimer(i);
+    return;
+  }
+  drainer.node->OnTimer(local);
+  Record(Kind::kDrainerTimer, DrainerEndpoint(i), local, drainer.node->CheckpointTs());
+  AfterDrainerCall(i);
+}
+
+void World::SendPulls(int i) {
+  SimDrainer& drainer = drainers_[i];
+  for (PullRequest& request : drainer.node->TakePullRequests()) {
+    int pump = -1;
+    for (int p = 0; p < config_.pumps; ++p) {
+      if (pumps_[p].id == request.pump_node_id) pump = p;
+    }
+    BINLOG_ASSERT(pump >= 0);
+    Message message;
+    message.kind = MessageKind::kPullRequest;
+    message.from = DrainerEndpoint(i);
+    message.to = PumpEndpoint(pump);
+    message.incarnation = drainer.incarnation;
+    message.pull = std::move(request);
+    uint64_t pull_id = message.pull.id;
+    uint64_t id = Send(std::move(message));
+    pending_pulls_[id] = PendingPull{drainer.incarnation, pull_id};
+    queue_.Push(now_ms_ + kPullTimeoutMs, kEvPullTimeout, static_cast<uint32_t>(i), id);
+  }
+}
+
+void World::OnRestart(uint32_t endpoint) {
+  if (endpoint < static_cast<uint32_t>(config_.pumps)) {
+    int i = static_cast<int>(endpoint);
+    if (!pumps_[i].up && !pumps_[i].decommissioned) StartPump(i);
+  } else {
+    int i = static_cast<int>(endpoint) - config_.pumps;
+    if (!drainers_[i].up) StartDrainer(i);
+  }
+}
+
+// Legal transitions, as the registry shows them (what operators and drainers see).
+void World::ObserveNodeStates() {
+  for (NodeKind kind : {NodeKind::kPump, NodeKind::kDrainer}) {
+    auto nodes = registry_.ListNodes(kind);
+    if (!nodes.ok()) continue;  // an injected registry fault: look again next time
+    for (const NodeStatus& node : nodes.value()) {
+      checker_.ObserveNodeState(kind, node.node_id, node.state, now_ms_);
+    }
+  }
+}
+
+// Endpoint consistency (issue 4 §3): pump /status and /drainers against the registry,
+// drainer /status LastTS against /commit_ts, all called in-process through the routers.
+void World::CheckEndpoints() {
+  auto pump_records = registry_.ListNodes(NodeKind::kPump);
+  auto drainer_records = registry_.ListNodes(NodeKind::kDrainer);
+  if (!pump_records.ok() || !drainer_records.ok()) return;
+  for (int i = 0; i < config_.pumps; ++i) {
+    SimPump& pump = pumps_[i];
+    if (!pump.up || pump.node->ShuttingDown()) continue;
+    Record(Kind::kEndpointCheck, PumpEndpoint(i));
+    HttpResponse status =
+        pump.router->Route(MakeRequest(boost::beast::http::verb::get, "/status"));
+    std::optional<boost::json::value> body = ParseBody(status);
+    if (!body || !body->is_object() || !body->as_object().contains("status")) {
+      checker_.Fail(now_ms_, "endpoint-consistency", pump.id + " /status: " + status.body());
+      return;
+    }
+    const boost::json::value& map = body->as_object().at("status");
+    if (map.is_null()) continue;  // the registry or TSO failed for this request
+    for (const NodeStatus& record : pump_records.value()) {
+      const boost::json::object& by_id = map.as_object();
+      auto it = by_id.find(record.node_id);
+      if (it == by_id.end() ||
+          it->value().as_object().at("state").as_string() != NodeStateName(record.state)) {
+        checker_.Fail(now_ms_, "endpoint-consistency",
+                      pump.id + " /status disagrees with the registry about " + record.node_id);
+      }
+    }
+    HttpResponse drainers =
+        pump.router->Route(MakeRequest(boost::beast::http::verb::get, "/drainers"));
+    std::optional<boost::json::value> list = ParseBody(drainers);
+    if (!list) {
+      checker_.Fail(now_ms_, "endpoint-consistency", pump.id + " /drainers: " + drainers.body());
+      return;
+    }
+    size_t listed = list->is_array() ? list->as_array().size() : 0;
+    if (listed != drainer_records.value().size() && !list->is_null()) {
+      checker_.Fail(now_ms_, "endpoint-consistency",
+                    pump.id + " /drainers lists " + std::to_string(listed) + " drainers, " +
+                        "the registry " + std::to_string(drainer_records.value().size()));
+    }
+  }
+  for (int i = 0; i < config_.drainers; ++i) {
+    SimDrainer& drainer = drainers_[i];
+    if (!drainer.up) continue;
+    Record(Kind::kEndpointCheck, DrainerEndpoint(i));
+    HttpResponse status =
+        drainer.router->Route(MakeRequest(boost::beast::http::verb::get, "/status"));
+    HttpResponse commit =
+        drainer.router->Route(MakeRequest(boost::beast::http::verb::get, "/commit_ts"));
+    std::optional<boost::json::value> s = ParseBody(status);
+    std::optional<boost::json::value> c = ParseBody(commit);
+    if (!s || !c) {
+      checker_.Fail(now_ms_, "endpoint-consistency",
+                    drainer.id + " /status or /commit_ts is not JSON: " + status.body() +
+                        " | " + commit.body());
+      return;
+    }
+    if (s->as_object().at("PumpPos").is_null()) continue;  // no refresh yet: LastTS is 0
+    int64_t last_ts = s->as_object().at("LastTS").to_number<int64_t>();
+    int64_t commit_ts = c->as_object().at("data").as_object().at("ts").to_number<int64_t>();
+    if (last_ts != commit_ts) {
+      checker_.Fail(now_ms_, "endpoint-consistency",
+                    drainer.id + " /status LastTS " + std::to_string(last_ts) +
+                        " != /commit_ts " + std::to_string(commit_ts));
+    }
+  }
+}
+
+
+}  // namespace tidb_binlog::sim
