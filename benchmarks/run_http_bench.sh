@@ -60,12 +60,21 @@ pinned() {  # pinned CPU: the taskset prefix for CPU, none when CPU is ""
 }
 
 server_pid=""
+# Stops the server (TERM: the pump pauses and closes its store) and fails the run if it did
+# not exit cleanly.
 cleanup() {
+  local rc=$? server_rc=0
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
     kill -TERM "$server_pid"
-    wait "$server_pid" || echo "http-bench-server exited with status $?" >&2
+    wait "$server_pid" || server_rc=$?
+  fi
+  if [ "$server_rc" != 0 ]; then
+    echo "http-bench-server exited with status $server_rc" >&2
+    tail -5 "$work/server.log" >&2
+    rc=1
   fi
   if [ "$smoke" = 1 ]; then rm -rf "$work"; fi
+  exit "$rc"
 }
 trap cleanup EXIT
 
