@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "reference/core/assert.h"
 #include "reference/core/tso.h"
 #include "reference/core/tso_source.h"
 #include "reference/drainer/checkpoint.h"
@@ -62,7 +63,7 @@ struct InProcessCluster::Impl {
   std::unique_ptr<Router> drainer_router;
 
   int64_t NextDue() const {
-    int64_t next = drainer->NextTimerMs();
+    int64_t next = drainer ? drainer->NextTimerMs() : kNoTimerMs;
     for (const PumpSlot& p : pumps) next = std::min(next, p.node->NextTimerMs());
     return next;
   }
@@ -76,6 +77,7 @@ struct InProcessCluster::Impl {
 
   // Carries the drainer's pulls to the pumps and the answers back until none is left.
   void ServePulls() {
+    if (!drainer) return;
     for (int round = 0; round < kPullRoundsPerStepMax; ++round) {
       std::vector<PullRequest> requests = drainer->TakePullRequests();
       if (requests.empty()) return;
@@ -99,7 +101,7 @@ struct InProcessCluster::Impl {
       for (PumpSlot& p : pumps) {
         if (p.node->NextTimerMs() <= now_ms) p.node->OnTimer(now_ms);
       }
-      if (drainer->NextTimerMs() <= now_ms) drainer->OnTimer(now_ms);
+      if (drainer && drainer->NextTimerMs() <= now_ms) drainer->OnTimer(now_ms);
       ServePulls();
     }
   }
@@ -114,7 +116,7 @@ struct InProcessCluster::Impl {
   }
 };
 
-InProcessCluster::InProcessCluster(int pump_count) : impl_(std::make_unique<Impl>()) {
+InProcessCluster::InProcessCluster(int pump_count, bool with_drainer) : impl_(std::make_unique<Impl>()) {
   Impl& c = *impl_;
   c.pumps.resize(static_cast<size_t>(pump_count));
   for (int i = 0; i < pump_count; ++i) {
@@ -129,6 +131,7 @@ InProcessCluster::InProcessCluster(int pump_count) : impl_(std::make_unique<Impl
     p.node = std::make_unique<PumpNode>(options, *p.store, c.registry, c.tso, *p.metrics);
     p.router = std::make_unique<Router>(MakePumpRouter(*p.node));
   }
+  if (!with_drainer) return;
   DrainerOptions options;
   options.node_id = "drainer-0:" + std::to_string(kInProcessDrainerPort);
   options.advertise_addr = "127.0.0.1:" + std::to_string(kInProcessDrainerPort);
@@ -147,8 +150,10 @@ Status InProcessCluster::Start(int64_t warm_up_ms) {
     Status s = p.node->Start(impl_->now_ms);
     if (!s.ok()) return s.Annotate("pump " + p.node->node_id());
   }
-  Status s = impl_->drainer->Start(impl_->now_ms);
-  if (!s.ok()) return s.Annotate("drainer");
+  if (impl_->drainer) {
+    Status s = impl_->drainer->Start(impl_->now_ms);
+    if (!s.ok()) return s.Annotate("drainer");
+  }
   AdvanceBy(warm_up_ms);
   return Status::Ok();
 }
@@ -166,6 +171,7 @@ std::optional<HttpResponse> InProcessCluster::HandlePump(int index, const HttpRe
 }
 
 std::optional<HttpResponse> InProcessCluster::HandleDrainer(const HttpRequest& request) {
+  BINLOG_ASSERT(impl_->drainer != nullptr);
   if (impl_->drainer->Stopped()) return std::nullopt;
   HttpResponse response = impl_->drainer_router->Route(request);
   impl_->RunDue();

@@ -33,7 +33,8 @@ inline constexpr uint16_t kInProcessDrainerPort = 8249;
 
 class InProcessCluster {
  public:
-  explicit InProcessCluster(int pumps = kInProcessPumpsDefault);
+  // `with_drainer` false: pumps only (then pump /drainers answers `null`).
+  explicit InProcessCluster(int pumps = kInProcessPumpsDefault, bool with_drainer = true);
   ~InProcessCluster();
   InProcessCluster(const InProcessCluster&) = delete;
   InProcessCluster& operator=(const InProcessCluster&) = delete;
@@ -53,6 +54,7 @@ class InProcessCluster {
 
   // Targets over the handlers above; they refer to this cluster, which must outlive them.
   std::unique_ptr<Target> PumpTarget(int index);
+  // Requires a drainer.
   std::unique_ptr<Target> DrainerTarget();
 
  private:
