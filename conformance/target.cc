@@ -46,6 +46,8 @@ class TcpTarget final : public Target {
       exchange.response = parser.release();
       beast::error_code ignored;
       stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    } catch (const boost::system::system_error& e) {
+      exchange.error = e.code().message();  // what() carries Asio's source location
     } catch (const std::exception& e) {
       exchange.error = e.what();
     }
