@@ -1,5 +1,6 @@
 #include "simulator/checker.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace tidb_binlog::sim {
@@ -9,7 +10,30 @@ Checker::Checker(int drainers) : drainers_(static_cast<size_t>(drainers)) {}
 void Checker::OnCommitDecided(int64_t start_ts, int64_t commit_ts) {
   decided_[commit_ts] = start_ts;
 }
-void Checker::OnCommitAcked(int64_t commit_ts) { acked_.insert(commit_ts); }
+void Checker::OnCommitAcked(int64_t commit_ts, int pump) { acked_[commit_ts] = pump; }
+
+void Checker::OnPumpGc(int pump, int64_t gc_ts) {
+  int64_t& known = pump_gc_ts_[pump];
+  known = std::max(known, gc_ts);
+}
+
+bool Checker::Purged(int64_t commit_ts) const {
+  auto acked = acked_.find(commit_ts);
+  if (acked != acked_.end()) {
+    auto gc = pump_gc_ts_.find(acked->second);
+    return gc != pump_gc_ts_.end() && commit_ts <= gc->second;
+  }
+  // Not acknowledged: it may sit on any pump.
+  for (const auto& [pump, gc_ts] : pump_gc_ts_) {
+    if (commit_ts <= gc_ts) return true;
+  }
+  return false;
+}
+
+int64_t Checker::StartTsOf(int64_t commit_ts) const {
+  auto it = decided_.find(commit_ts);
+  return it == decided_.end() ? 0 : it->second;
+}
 void Checker::OnRollback(int64_t start_ts) { rolled_back_.insert(start_ts); }
 
 void Checker::Fail(int64_t now_ms, std::string checker, std::string detail, bool liveness) {
@@ -79,7 +103,7 @@ void Checker::ObserveCheckpoint(int d, int64_t checkpoint_ts, int64_t now_ms) {
   auto from = decided_.upper_bound(std::max(view.checkpoint, view.first_checkpoint));
   auto to = decided_.upper_bound(checkpoint_ts);
   for (auto it = from; it != to; ++it) {
-    if (view.written.count(it->first) == 0) {
+    if (view.written.count(it->first) == 0 && !Purged(it->first)) {
       Fail(now_ms, "checkpoint-durable",
            who + " checkpoint " + std::to_string(checkpoint_ts) + " passed commit ts " +
                std::to_string(it->first) + " that its destination does not hold");
@@ -122,8 +146,14 @@ void Checker::ObserveNodeState(NodeKind kind, const std::string& node_id, NodeSt
 size_t Checker::MissingFromDrainer(int d) const {
   const DrainerView& view = drainers_[d];
   size_t missing = 0;
+  purged_excused_ = 0;
   for (auto it = acked_.upper_bound(view.first_checkpoint); it != acked_.end(); ++it) {
-    if (view.written.count(*it) == 0) ++missing;
+    if (view.written.count(it->first) != 0) continue;
+    if (Purged(it->first)) {
+      ++purged_excused_;
+      continue;
+    }
+    ++missing;
   }
   return missing;
 }

@@ -7,11 +7,11 @@
 //    fake binlog); no duplicate, except the replay the Destination contract allows after a
 //    drainer restart (binlogs after the saved checkpoint written again, in order);
 //  - checkpoint: never goes backwards, and never passes a decided commit its destination
-//    has not durably written;
+//    has not durably written (unless GC purged it first, see OnPumpGc);
 // per pump: MaxCommitTS never goes backwards (also across crash and restart); every state
 // change seen in the registry is legal (IsLegalTransition).
-// Liveness (CheckDelivered): every acknowledged commit after a drainer's first checkpoint is
-// in its destination.
+// Liveness (MissingFromDrainer): every acknowledged commit after a drainer's first checkpoint
+// is in its destination, except commits at or below their pump's gc_ts (purged, OnPumpGc).
 //
 // Failures are kept (the first kFailuresKeptMax) with the checker's name; the first one
 // ends the run. Thread safety: none; one owner (the simulation thread).
@@ -44,7 +44,14 @@ class Checker {
 
   // Oracle.
   void OnCommitDecided(int64_t start_ts, int64_t commit_ts);
-  void OnCommitAcked(int64_t commit_ts);
+  void OnCommitAcked(int64_t commit_ts, int pump);
+  // Pump `pump`'s gc_ts is now `gc_ts`: a drainer that had not pulled one of its commits at
+  // or below it may legitimately never get it (upstream purges it and warns, §7.6), so
+  // liveness does not count such commits as missing.
+  void OnPumpGc(int pump, int64_t gc_ts);
+  // Start ts of decided commit `commit_ts` (0 when unknown).
+  int64_t StartTsOf(int64_t commit_ts) const;
+  int64_t purged_excused() const { return purged_excused_; }
   void OnRollback(int64_t start_ts);
 
   // Drainer `d` output: `binlogs` is its destination's whole durable content; only the
@@ -85,9 +92,13 @@ class Checker {
   };
 
   void CheckEmitted(int d, const binlog::Binlog& binlog, int64_t now_ms);
+  // At or below its pump's gc_ts: a lagging drainer may skip it (see OnPumpGc).
+  bool Purged(int64_t commit_ts) const;
 
   std::map<int64_t, int64_t> decided_;  // commit ts -> start ts
-  std::set<int64_t> acked_;             // commit ts
+  std::map<int64_t, int> acked_;        // commit ts -> the pump that acknowledged it
+  std::map<int, int64_t> pump_gc_ts_;
+  mutable int64_t purged_excused_ = 0;
   std::set<int64_t> rolled_back_;       // start ts
   std::vector<DrainerView> drainers_;
   std::map<int, int64_t> pump_max_commit_ts_;

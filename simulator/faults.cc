@@ -114,6 +114,12 @@ void World::MaybeStorageFaults() {
       AfterPumpCall(i);
     }
   }
+  for (SimDrainer& drainer : drainers_) {
+    if (drainer.up && fault_rng_.ChancePerMillion(profile_.destination_fail_ppm)) {
+      drainer.destination->FailNextAppends(1);
+      Record(Kind::kStorageFault, DrainerEndpoint(static_cast<int>(&drainer - drainers_.data())), 4);
+    }
+  }
   if (fault_rng_.ChancePerMillion(profile_.registry_fail_ppm)) {
     registry_.FailNextCalls(static_cast<int>(fault_rng_.Between(1, 5)));
     Record(Kind::kStorageFault, 0, 3);

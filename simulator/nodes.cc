@@ -26,7 +26,8 @@ void World::StartPump(int i) {
   options.node_id = pump.id;
   options.advertise_addr = pump.host;
   options.cluster_id = kSimClusterId;
-  options.gc_retention_ms = config_.gc_retention_ms;
+  options.gc_retention_ms =
+      profile_.gc_retention_ms > 0 ? profile_.gc_retention_ms : config_.gc_retention_ms;
   pump.node = std::make_unique<PumpNode>(options, *pump.store, registry_, tso_, *pump.metrics);
   pump.router = std::make_unique<Router>(MakePumpRouter(*pump.node));
   Status started = pump.node->Start(pump.clock.Now(now_ms_));
@@ -41,6 +42,10 @@ void World::StartPump(int i) {
   }
   pump.up = true;
   ++result_.restarts;
+  pump.gc_ts_seen = pump.store->GcTS();
+  checker_.OnPumpGc(i, pump.gc_ts_seen);
+  pump.detect_due_local_ms =
+      pump.clock.Now(now_ms_) + kDetectDrainerCheckpointIntervalMilliseconds;
   CheckAckedDurable(i);
   AfterPumpCall(i);
 }
@@ -62,6 +67,91 @@ void World::CheckAckedDurable(int i) {
   }
 }
 
+// Upstream's GC rule (UPSTREAM.md §7.6): a GC is ignored unless gc_ts < ts < MaxCommitTS,
+// and deletes only keys at or below ts - 10 min, so every acknowledged commit above that
+// bound (and the Prewrite of every commit above ts) is still there.
+void World::CheckGc(int i, int64_t previous_gc_ts) {
+  SimPump& pump = pumps_[i];
+  const int64_t gc_ts = pump.store->GcTS();
+  pump.gc_ts_seen = gc_ts;
+  checker_.OnPumpGc(i, gc_ts);
+  const std::string where = pump.id + " gc_ts " + std::to_string(gc_ts);
+  if (gc_ts <= previous_gc_ts) {
+    checker_.Fail(now_ms_, "gc-rule", where + " is not above the previous " +
+                                          std::to_string(previous_gc_ts));
+  }
+  if (gc_ts >= pump.store->MaxCommitTS()) {
+    checker_.Fail(now_ms_, "gc-rule", where + " is not below MaxCommitTS " +
+                                          std::to_string(pump.store->MaxCommitTS()));
+  }
+  const int64_t kept_above =
+      EncodeTso(std::max<int64_t>(0, ExtractPhysical(gc_ts) - kGcMarginMilliseconds));
+  for (int64_t commit_ts : acked_commits_by_pump_[i]) {
+    if (commit_ts <= kept_above) continue;
+    const int64_t start_ts = checker_.StartTsOf(commit_ts);
+    const bool commit_gone = !pump.store->Lookup(commit_ts).ok();
+    const bool prewrite_gone = commit_ts > gc_ts && !pump.store->Lookup(start_ts).ok();
+    if (commit_gone || prewrite_gone) {
+      checker_.Fail(now_ms_, "gc-rule",
+                    where + " deleted the " + (commit_gone ? "commit" : "prewrite") +
+                        " of commit ts " + std::to_string(commit_ts) +
+                        ", above gc_ts - 10 min");
+      return;
+    }
+  }
+}
+
+// A stopped pump's final registry record (upstream registerNode(state, 0), updateTS 0)
+// carries the state it stopped in. A failed final write leaves an older record (updateTS
+// != 0), which says nothing about the final state.
+void World::CheckFinalRecord(int i, NodeState final_state) {
+  Result<NodeStatus> record = registry_.GetNode(NodeKind::kPump, pumps_[i].id);
+  if (!record.ok() || record->update_ts != 0) return;
+  if (record->state != final_state) {
+    checker_.Fail(now_ms_, "final-record",
+                  pumps_[i].id + " stopped " + NodeStateName(final_state) +
+                      " but its final registry record says " + NodeStateName(record->state));
+  }
+}
+
+// binlog_pump_detected_drainer_binlog_purge_count per drainer, before a warning check.
+std::vector<double> World::PurgeWarningCounts(int i) {
+  std::vector<double> counts;
+  for (const SimDrainer& drainer : drainers_) {
+    counts.push_back(pumps_[i].metrics->detected_drainer_binlog_purge_count(drainer.id).Value());
+  }
+  return counts;
+}
+
+// The purge warning (UPSTREAM.md §7.6) fires for exactly the drainers that are not offline
+// and whose checkpoint (registry maxCommitTS) is below gc_ts + 20 h. Registry faults may
+// make the node skip a check, so with them on only "fires only when it may" is checked.
+void World::CheckPurgeWarnings(int i, const std::vector<double>& counts_before) {
+  SimPump& pump = pumps_[i];
+  if (!pump.up) return;
+  auto records = registry_.ListNodes(NodeKind::kDrainer);
+  if (!records.ok()) return;
+  const int64_t alert_ts = pump.store->GcTS() + EncodeTso(kEarlyAlertGcMilliseconds);
+  for (size_t d = 0; d < drainers_.size(); ++d) {
+    bool must_fire = false;
+    for (const NodeStatus& record : records.value()) {
+      if (record.node_id != drainers_[d].id) continue;
+      must_fire = record.state != NodeState::kOffline && record.max_commit_ts < alert_ts;
+    }
+    const bool fired =
+        pump.metrics->detected_drainer_binlog_purge_count(drainers_[d].id).Value() >
+        counts_before[d];
+    if (fired && !must_fire) {
+      checker_.Fail(now_ms_, "purge-warning",
+                    pump.id + " warned about " + drainers_[d].id + " without cause");
+    } else if (!fired && must_fire && profile_.registry_fail_ppm == 0) {
+      checker_.Fail(now_ms_, "purge-warning",
+                    pump.id + " did not warn that " + drainers_[d].id +
+                        "'s checkpoint is older than gc_ts + 20 h");
+    }
+  }
+}
+
 void World::CrashPump(int i) {
   SimPump& pump = pumps_[i];
   if (!pump.up) return;
@@ -79,9 +169,11 @@ void World::AfterPumpCall(int i) {
   SimPump& pump = pumps_[i];
   pump.node->CheckInvariants();
   checker_.ObservePumpMaxCommitTs(i, pump.store->MaxCommitTS(), now_ms_);
+  if (pump.store->GcTS() != pump.gc_ts_seen) CheckGc(i, pump.gc_ts_seen);
   if (pump.node->Stopped()) {
     // The process exits after its final registry write; its owner closes the store.
     NodeState final_state = pump.node->state();
+    CheckFinalRecord(i, final_state);
     Status closed = pump.store->Close();
     BINLOG_ASSERT(closed.ok());
     pump.router.reset();
@@ -120,8 +212,18 @@ void World::OnPumpTimer(int i, uint64_t generation) {
     SchedulePumpTimer(i);
     return;
   }
+  // The node's drainer-checkpoint warning runs on this call (a ticker started at Start).
+  const bool detect = !pump.node->ShuttingDown() && local >= pump.detect_due_local_ms;
+  std::vector<double> purge_counts;
+  if (detect) purge_counts = PurgeWarningCounts(i);
   pump.node->OnTimer(local);
   Record(Kind::kPumpTimer, PumpEndpoint(i), local, pump.store->MaxCommitTS());
+  if (detect) {
+    CheckPurgeWarnings(i, purge_counts);
+    const int64_t periods =
+        (local - pump.detect_due_local_ms) / kDetectDrainerCheckpointIntervalMilliseconds;
+    pump.detect_due_local_ms += (periods + 1) * kDetectDrainerCheckpointIntervalMilliseconds;
+  }
   AfterPumpCall(i);
 }
 

@@ -36,6 +36,7 @@ FaultProfile StorageProfile() {
   p.sync_fail_ppm = 50'000;
   p.registry_fail_ppm = 20'000;
   p.gc_trigger_ppm = 20'000;
+  p.destination_fail_ppm = 10'000;
   return p;
 }
 
@@ -61,6 +62,7 @@ FaultProfile AllProfile() {
   p.sync_fail_ppm = s.sync_fail_ppm;
   p.registry_fail_ppm = s.registry_fail_ppm;
   p.gc_trigger_ppm = s.gc_trigger_ppm;
+  p.destination_fail_ppm = s.destination_fail_ppm;
   p.pump_pause_ppm = n.pump_pause_ppm;
   p.pump_close_ppm = n.pump_close_ppm;
   p.drainer_pause_ppm = n.drainer_pause_ppm;
@@ -68,6 +70,10 @@ FaultProfile AllProfile() {
   p.clock_skew_ms_max = n.clock_skew_ms_max;
   return p;
 }
+
+// Swarm profiles with GC on keep this much (seconds, so that GC deletes inside a run).
+constexpr int64_t kSwarmGcRetentionMinMs = 5'000;
+constexpr int64_t kSwarmGcRetentionMaxMs = 60'000;
 
 // A rate that is off with probability 1/2, else uniform in [0, max_ppm].
 uint32_t SwarmRate(Prng& rng, uint32_t max_ppm) {
@@ -98,6 +104,10 @@ FaultProfile SwarmProfile(uint64_t seed) {
   p.sync_fail_ppm = SwarmRate(rng, 100'000);
   p.registry_fail_ppm = SwarmRate(rng, 50'000);
   p.gc_trigger_ppm = SwarmRate(rng, 50'000);
+  // Drawn last, so that the draws above stay what they were before these classes existed.
+  p.destination_fail_ppm = SwarmRate(rng, 20'000);
+  p.gc_retention_ms = rng.Below(2) == 0 ? 0 : rng.Between(kSwarmGcRetentionMinMs,
+                                                           kSwarmGcRetentionMaxMs);
   return p;
 }
 
@@ -114,7 +124,8 @@ std::string FaultProfile::Describe() const {
       << " skew_max=" << clock_skew_ms_max << "ms disk_full=" << disk_full_ppm
       << " write_fail=" << write_fail_ppm << " sync_fail=" << sync_fail_ppm
       << " registry_fail=" << registry_fail_ppm << " gc_trigger=" << gc_trigger_ppm
-      << " (ppm)";
+      << " destination_fail=" << destination_fail_ppm << " (ppm) gc_retention="
+      << gc_retention_ms << "ms";
   return out.str();
 }
 
@@ -130,12 +141,51 @@ Result<FaultProfile> MakeFaultProfile(std::string_view name, uint64_t seed) {
                                  " (none, network, crash, storage, nodes, all, swarm)");
 }
 
+const char* FaultClassName(uint32_t bit) {
+  switch (bit) {
+    case kFaultNetwork: return "network";
+    case kFaultCrash: return "crash";
+    case kFaultNodeActions: return "node-actions";
+    case kFaultClock: return "clock";
+    case kFaultStorage: return "storage";
+    case kFaultRegistry: return "registry";
+    case kFaultGc: return "gc";
+  }
+  return "unknown";
+}
+
+FaultProfile WithFaultsOff(FaultProfile p, uint32_t off) {
+  if (off & kFaultNetwork) {
+    p.loss_ppm = p.duplicate_ppm = p.reorder_ppm = p.partition_ppm = 0;
+  }
+  if (off & kFaultCrash) p.pump_crash_ppm = p.drainer_crash_ppm = 0;
+  if (off & kFaultNodeActions) p.pump_pause_ppm = p.pump_close_ppm = p.drainer_pause_ppm = 0;
+  if (off & kFaultClock) {
+    p.clock_jump_ppm = 0;
+    p.clock_skew_ms_max = 0;
+  }
+  if (off & kFaultStorage) {
+    p.disk_full_ppm = p.write_fail_ppm = p.sync_fail_ppm = p.destination_fail_ppm = 0;
+  }
+  if (off & kFaultRegistry) p.registry_fail_ppm = 0;
+  if (off & kFaultGc) {
+    p.gc_trigger_ppm = 0;
+    p.gc_retention_ms = 0;
+  }
+  return p;
+}
+
 std::string ReplayCommand(const SimConfig& c) {
   std::ostringstream out;
-  out << "binlog-sim run --seed " << c.seed << " --pumps " << c.pumps << " --drainers "
+  out << (c.planted_bug.empty() ? "binlog-sim" : "binlog-sim-planted") << " run --seed " << c.seed << " --pumps " << c.pumps << " --drainers "
       << c.drainers << " --writers " << c.writers << " --write-rate "
       << c.write_rate_per_second << " --duration " << c.duration_ms << "ms --faults "
       << c.faults;
+  if (c.faults_off != 0) out << " --faults-off " << c.faults_off;
+  if (c.gc_retention_ms != SimConfig{}.gc_retention_ms) {
+    out << " --gc-retention " << c.gc_retention_ms << "ms";
+  }
+  if (!c.planted_bug.empty()) out << " --planted-bug " << c.planted_bug;
   return out.str();
 }
 

@@ -43,10 +43,30 @@ struct FaultProfile {
   uint32_t sync_fail_ppm = 0;
   uint32_t registry_fail_ppm = 0;
   uint32_t gc_trigger_ppm = 0;  // POST /debug/gc/trigger on a pump
+  uint32_t destination_fail_ppm = 0;  // a drainer's next destination write fails
+  // Pump GC retention for this run; 0 keeps SimConfig::gc_retention_ms. Short values make
+  // GC delete within a run (and lagging drainers lose purged binlogs, as upstream warns).
+  int64_t gc_retention_ms = 0;
 
   // "name: key=value ..." for the summary and failure reports.
   std::string Describe() const;
 };
+
+// Fault classes, as bits of SimConfig::faults_off: a minimisation switches them off one at a
+// time (minimize.h).
+enum FaultClass : uint32_t {
+  kFaultNetwork = 1u << 0,     // loss, duplication, reordering, partitions
+  kFaultCrash = 1u << 1,       // pump and drainer crashes
+  kFaultNodeActions = 1u << 2, // pause, close
+  kFaultClock = 1u << 3,       // skew and jumps
+  kFaultStorage = 1u << 4,     // disk full, failed writes and syncs, destination faults
+  kFaultRegistry = 1u << 5,    // registry unavailability
+  kFaultGc = 1u << 6,          // triggered GC
+  kFaultClassCount = 7,
+};
+const char* FaultClassName(uint32_t bit);
+// `profile` with the classes in `off` switched off (their rates set to 0).
+FaultProfile WithFaultsOff(FaultProfile profile, uint32_t off);
 
 // "none", "network", "crash", "storage", "nodes", "all", or "swarm" (drawn from `seed`).
 // kInvalidArgument for another name.
@@ -61,8 +81,14 @@ struct SimConfig {
   int64_t duration_ms = 60'000;         // the safety phase (faults on)
   int64_t liveness_ms_max = 120'000;    // bound on convergence after faults stop
   std::string faults = "swarm";
-  // Pump GC retention; short enough that GC runs inside a run when triggered.
+  // Pump GC retention (the profile may override it). Upstream's default is 7 days.
   int64_t gc_retention_ms = 30 * 60'000;
+  // A planted bug (reference/core/planted_bugs.h) by name, "" for none. Only the
+  // binlog_simulator_planted build accepts one; the normal build refuses a run that names
+  // one (kInvalidArgument).
+  std::string planted_bug;
+  // The fault classes a minimisation switched off (FaultClass bits, sim_config.h).
+  uint32_t faults_off = 0;
 };
 
 // The exact command line that replays `config` (printed on failure).

@@ -3,6 +3,10 @@
 //   binlog-sim run --seed S [--pumps N --drainers M --writers W --write-rate R
 //                  --duration 10m --faults PROFILE] [--trace FILE] [--history FILE]
 //   binlog-sim swarm --seeds A..B [--shard i/N] [--jobs K] [--junit FILE] [--json FILE]
+//   binlog-sim minimize --seed S [run's cluster and fault options] [--max-runs N]
+//
+// Every subcommand also takes --faults-off BITS, --gc-retention DURATION and (in the
+// binlog-sim-planted build only) --planted-bug NAME.
 //
 // Exit codes: 0 pass; 1 safety failure; 2 liveness failure; 3 a crash (a node or the
 // simulator raised an exception); 64 bad usage. A failure prints the seed, the profile and
@@ -18,6 +22,8 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "reference/core/planted_bugs.h"
+#include "simulator/minimize.h"
 #include "simulator/simulation.h"
 #include "simulator/swarm.h"
 
@@ -42,7 +48,17 @@ int ExitCode(Outcome outcome) {
   return kExitCrash;
 }
 
-void AddClusterOptions(CLI::App* app, SimConfig* config, std::string* duration) {
+void AddClusterOptions(CLI::App* app, SimConfig* config, std::string* duration,
+                       std::string* gc_retention) {
+  app->add_option("--faults-off", config->faults_off,
+                  "fault classes switched off (bits: 1 network, 2 crash, 4 node actions, "
+                  "8 clock, 16 storage, 32 registry, 64 gc)");
+  app->add_option("--gc-retention", *gc_retention, "pump GC retention, e.g. 30m, 10s");
+#if defined(BINLOG_PLANTED_BUGS)
+  std::string names;
+  for (std::string_view name : planted::kBugNames) names += std::string(name) + " ";
+  app->add_option("--planted-bug", config->planted_bug, "switch on one planted bug: " + names);
+#endif
   app->add_option("--pumps", config->pumps, "pumps")->capture_default_str();
   app->add_option("--drainers", config->drainers, "drainers")->capture_default_str();
   app->add_option("--writers", config->writers, "TiDB-like writers")->capture_default_str();
@@ -72,6 +88,18 @@ void PrintResult(const SimConfig& config, const SimResult& r) {
   std::cout << "trace-hash: " << r.trace_hash << "\n";
 }
 
+int RunMinimize(const SimConfig& config, int max_runs) {
+  auto minimized = tidb_binlog::sim::Minimize(config, max_runs, &std::cout);
+  if (!minimized.ok()) {
+    std::cerr << minimized.status().ToString() << "\n";
+    return kExitUsage;
+  }
+  const MinimizeResult& m = minimized.value();
+  std::cout << "checker: " << m.checker << "\nruns: " << m.runs << "\nevents: "
+            << m.result.events << "\nsmallest: " << ReplayCommand(m.smallest) << "\n";
+  return ExitCode(m.result.outcome);
+}
+
 int Run(SimConfig config, const std::string& trace_file, const std::string& history_file) {
   std::ofstream trace_out, history_out;
   RunOptions options;
@@ -98,6 +126,25 @@ int Run(SimConfig config, const std::string& trace_file, const std::string& hist
   }
 }
 
+// Parses --duration and --gc-retention (when given) into `config`; false after printing why.
+bool ApplyDurations(const std::string& duration, const std::string& retention,
+                    SimConfig* config) {
+  auto parsed = ParseDurationMs(duration);
+  if (!parsed.ok()) {
+    std::cerr << parsed.status().ToString() << "\n";
+    return false;
+  }
+  config->duration_ms = parsed.value();
+  if (retention.empty()) return true;
+  auto kept = ParseDurationMs(retention);
+  if (!kept.ok()) {
+    std::cerr << kept.status().ToString() << "\n";
+    return false;
+  }
+  config->gc_retention_ms = kept.value();
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -105,23 +152,33 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   SimConfig run_config;
-  std::string run_duration = "60s", trace_file, history_file;
+  std::string run_duration = "60s", run_retention, trace_file, history_file;
   CLI::App* run = app.add_subcommand("run", "run one seed");
   run->add_option("--seed", run_config.seed, "root seed")->required();
-  AddClusterOptions(run, &run_config, &run_duration);
+  AddClusterOptions(run, &run_config, &run_duration, &run_retention);
   run->add_option("--faults", run_config.faults,
                   "none, network, crash, storage, nodes, all, swarm")->capture_default_str();
   run->add_option("--trace", trace_file, "write the event trace as JSON lines");
   run->add_option("--history", history_file, "write the writer/drainer history");
 
+  SimConfig min_config;
+  std::string min_duration = "60s", min_retention;
+  int max_runs = kMinimizeRunsDefault;
+  CLI::App* minimize = app.add_subcommand("minimize", "shrink a failing seed's run");
+  minimize->add_option("--seed", min_config.seed, "root seed")->required();
+  AddClusterOptions(minimize, &min_config, &min_duration, &min_retention);
+  minimize->add_option("--faults", min_config.faults, "fault profile")->capture_default_str();
+  minimize->add_option("--max-runs", max_runs, "simulations at most")->capture_default_str();
+
   SwarmOptions swarm_options;
-  std::string seeds = "1..100", shard = "0/1", swarm_duration = "60s", junit, json;
+  std::string seeds = "1..100", shard = "0/1", swarm_duration = "60s", swarm_retention, junit,
+              json;
   CLI::App* swarm = app.add_subcommand("swarm", "run many seeds with random fault profiles");
   swarm->add_option("--seeds", seeds, "A..B")->capture_default_str();
   swarm->add_option("--shard", shard, "i/N: this machine's share")->capture_default_str();
   swarm->add_option("--jobs", swarm_options.jobs, "parallel simulations")
       ->capture_default_str();
-  AddClusterOptions(swarm, &swarm_options.base, &swarm_duration);
+  AddClusterOptions(swarm, &swarm_options.base, &swarm_duration, &swarm_retention);
   swarm->add_option("--junit", junit, "JUnit XML report");
   swarm->add_option("--json", json, "JSON report");
 
@@ -130,20 +187,19 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (!verbose) spdlog::set_level(spdlog::level::off);
 
-  if (run->parsed()) {
-    auto duration = ParseDurationMs(run_duration);
-    if (!duration.ok()) {
-      std::cerr << duration.status().ToString() << "\n";
+  if (run->parsed() || minimize->parsed()) {
+    SimConfig& config = run->parsed() ? run_config : min_config;
+    if (!ApplyDurations(run->parsed() ? run_duration : min_duration,
+                        run->parsed() ? run_retention : min_retention, &config)) {
       return kExitUsage;
     }
-    run_config.duration_ms = duration.value();
-    return Run(run_config, trace_file, history_file);
+    return run->parsed() ? Run(config, trace_file, history_file) : RunMinimize(config, max_runs);
   }
+  if (!ApplyDurations(swarm_duration, swarm_retention, &swarm_options.base)) return kExitUsage;
 
   auto range = ParseSeedRange(seeds);
   auto shard_value = ParseShard(shard);
-  auto duration = ParseDurationMs(swarm_duration);
-  for (const Status& s : {range.status(), shard_value.status(), duration.status()}) {
+  for (const Status& s : {range.status(), shard_value.status()}) {
     if (!s.ok()) {
       std::cerr << s.ToString() << "\n";
       return kExitUsage;
@@ -153,7 +209,6 @@ int main(int argc, char** argv) {
   swarm_options.last_seed = range.value().second;
   swarm_options.shard_index = shard_value.value().first;
   swarm_options.shard_count = shard_value.value().second;
-  swarm_options.base.duration_ms = duration.value();
   swarm_options.base.faults = "swarm";
   swarm_options.progress = isatty(STDERR_FILENO) != 0;
   SwarmReport report = RunSwarm(swarm_options);

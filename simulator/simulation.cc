@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 
 #include "reference/core/binlog_codec.h"
+#include "reference/core/planted_bugs.h"
 #include "reference/drainer/drainer_http.h"
 #include "reference/pump/pump_http.h"
 #include "simulator/world.h"
@@ -197,6 +198,7 @@ void World::StartLiveness() {
     pumps_[i].disk->FailNextSyncs(0);
   }
   registry_.FailNextCalls(0);
+  for (SimDrainer& drainer : drainers_) drainer.destination->FailNextAppends(0);
   // Crashed and paused nodes already have a restart queued; bring them back now instead.
   for (int i = 0; i < config_.pumps; ++i) OnRestart(PumpEndpoint(i));
   for (int i = 0; i < config_.drainers; ++i) OnRestart(DrainerEndpoint(i));
@@ -317,7 +319,17 @@ Result<SimResult> RunSimulation(const SimConfig& config, const RunOptions& optio
   }
   auto profile = MakeFaultProfile(config.faults, config.seed);
   if (!profile.ok()) return profile.status();
-  World world(config, profile.value(), options);
+  std::optional<planted::Bug> bug;
+  if (!config.planted_bug.empty()) {
+    bug = planted::BugFromName(config.planted_bug);
+    if (!bug) return Status::InvalidArgument("unknown planted bug " + config.planted_bug);
+  }
+#if defined(BINLOG_PLANTED_BUGS)
+  planted::SetActiveBug(bug);
+#else
+  if (bug) return Status::InvalidArgument("planted bugs need the binlog-sim-planted build");
+#endif
+  World world(config, WithFaultsOff(profile.value(), config.faults_off), options);
   return world.Run();
 }
 

@@ -111,6 +111,8 @@ struct SimPump {
   bool decommissioned = false;  // closed: offline for good
   uint64_t timer_generation = 0;
   int64_t timer_due_ms = kNoTimerMs;
+  int64_t gc_ts_seen = 0;                  // the store's gc_ts after the last call
+  int64_t detect_due_local_ms = kNoTimerMs;  // the node's drainer-checkpoint ticker, mirrored
 };
 
 struct SimDrainer {
@@ -188,6 +190,10 @@ class World {
   void StartPump(int i);
   void CrashPump(int i);
   void CheckAckedDurable(int i);
+  void CheckGc(int i, int64_t previous_gc_ts);
+  void CheckFinalRecord(int i, NodeState final_state);
+  void CheckPurgeWarnings(int i, const std::vector<double>& counts_before);
+  std::vector<double> PurgeWarningCounts(int i);
   void StartDrainer(int i);
   void CrashDrainer(int i);
   void AfterPumpCall(int i);

@@ -189,7 +189,7 @@ void World::OnWriteAnswer(int w, const Status& status) {
         return;
       }
       if (writer.commit_ts != 0) {
-        checker_.OnCommitAcked(writer.commit_ts);
+        checker_.OnCommitAcked(writer.commit_ts, static_cast<int>(writer.pump));
         acked_commits_by_pump_[writer.pump].push_back(writer.commit_ts);
         Record(Kind::kTxnCommitted, WriterEndpoint(w), writer.start_ts, writer.commit_ts);
         History("{:type :ok, :f :commit, :process " + std::to_string(w) + ", :time " +

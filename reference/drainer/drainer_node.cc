@@ -6,6 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "reference/core/planted_bugs.h"
+
 #include "reference/core/binlog_codec.h"
 #include "reference/core/tso.h"
 
@@ -409,6 +411,7 @@ void DrainerNode::SyncMergedLocked(int64_t now_ms) {
     }
     batch.clear();
     if (merger_->Pop(batch, kSyncBatchItemsMax) == 0) break;
+    if (BINLOG_PLANTED_BUG(kMergeOutOfOrder) && batch.size() >= 2) std::swap(batch[0], batch[1]);
     Status synced = SyncBatchLocked(batch, now_ms);
     if (!synced.ok()) FailLocked(synced);
   }
@@ -418,6 +421,10 @@ void DrainerNode::SyncMergedLocked(int64_t now_ms) {
 // Appends the batch's real binlogs to the destination and moves synced_ts_ past everything
 // durable. A DDL is flushed on its own boundary and the checkpoint saved right after it.
 Status DrainerNode::SyncBatchLocked(std::vector<PulledBinlog>& batch, int64_t now_ms) {
+  if (BINLOG_PLANTED_BUG(kCheckpointBeforeWrite) && !batch.empty()) {
+    synced_ts_ = batch.back().commit_ts;  // the position moves before the destination has it
+    BINLOG_RETURN_IF_ERROR(MaybeSaveCheckpointLocked(now_ms, /*force=*/true));
+  }
   std::vector<binlog::Binlog> writes;
   int64_t position = synced_ts_;
   auto flush = [&]() -> Status {

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "reference/core/binlog_codec.h"
+#include "reference/core/planted_bugs.h"
 #include "reference/core/tso.h"
 
 namespace tidb_binlog {
@@ -398,7 +399,7 @@ void PumpNode::WaitDrainersStepLocked(int64_t now_ms) {
       min_drainer_ts = std::min(min_drainer_ts, drainer.max_commit_ts);
     }
   }
-  if (min_drainer_ts >= offline_target_ts_) {
+  if (min_drainer_ts >= offline_target_ts_ || BINLOG_PLANTED_BUG(kCloseSkipsDrainerWait)) {
     spdlog::info("safe to offline now");
     FinishLocked(NodeState::kOffline);
     return;
@@ -415,7 +416,11 @@ void PumpNode::WaitDrainersStepLocked(int64_t now_ms) {
 void PumpNode::FinishLocked(NodeState final_state) {
   SetStateLocked(final_state);
   if (started_) {
-    Status updated = registry_.UpdateNode(NodeKind::kPump, RecordLocked(0));
+    NodeStatus record = RecordLocked(0);
+    if (BINLOG_PLANTED_BUG(kPausedPublishedOnline) && final_state == NodeState::kPaused) {
+      record.state = NodeState::kOnline;
+    }
+    Status updated = registry_.UpdateNode(NodeKind::kPump, record);
     if (!updated.ok()) spdlog::error("unregister pump failed: {}", updated.message());
   }
   phase_ = ShutdownPhase::kStopped;

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "reference/core/binlog_codec.h"
+#include "reference/core/planted_bugs.h"
 #include "reference/core/tso.h"
 
 namespace tidb_binlog {
@@ -196,12 +197,17 @@ Status MemoryBinlogStore::WriteBatch(std::span<const binlog::Binlog> binlogs) {
     const Status added =
         sorter_.Add(arrival.tp, arrival.start_ts, arrival.commit_ts, arrival.position);
     BINLOG_ASSERT(added.ok());
+    if (BINLOG_PLANTED_BUG(kMaxCommitPastUnmatched) && b.tp() != binlog::Prewrite) {
+      planted_max_seen_commit_ts_ = std::max(planted_max_seen_commit_ts_, b.commit_ts());
+    }
     disk_->PutLocked(BinlogIndexTs(b),
                      MemoryDisk::Slot{std::move(encoded[i]), b.tp(), b.start_ts(),
                                       b.commit_ts(), false},
                      arrival);
   }
-  if (options_.sync && !kept.empty()) disk_->SyncLocked(sorter_);
+  if (options_.sync && !kept.empty() && !BINLOG_PLANTED_BUG(kAckBeforeDurable)) {
+    disk_->SyncLocked(sorter_);
+  }
   return Status::Ok();
 }
 
@@ -274,12 +280,17 @@ Result<PullResult> MemoryBinlogStore::Pull(int64_t after_ts, size_t limit_count,
   PullResult result;
   result.requested_purged = after_ts <= disk_->gc_ts_;
   const int64_t from = std::max({after_ts, disk_->gc_ts_, int64_t{0}});  // never key 0
-  const int64_t to = sorter_.max_commit_ts();
+  const int64_t to = VisibleMaxCommitTsLocked();
   size_t bytes = 0;
+  bool skip_first = BINLOG_PLANTED_BUG(kPullSkipsFirst) && after_ts > 0;
   for (auto it = disk_->slots_.upper_bound(from);
        it != disk_->slots_.end() && it->first <= to && result.binlogs.size() < limit_count;
        ++it) {
     if (it->second.tp == binlog::Prewrite) continue;
+    if (skip_first) {
+      skip_first = false;
+      continue;
+    }
     Result<binlog::Binlog> c = ReadLocked(it->first);
     if (!c.ok()) return c.status();
     if (c->commit_ts() != c->start_ts()) {  // not a fake binlog: attach its Prewrite
@@ -301,6 +312,13 @@ Result<PullResult> MemoryBinlogStore::Pull(int64_t after_ts, size_t limit_count,
 
 int64_t MemoryBinlogStore::MaxCommitTS() const {
   std::lock_guard lock(disk_->mu_);
+  return VisibleMaxCommitTsLocked();
+}
+
+int64_t MemoryBinlogStore::VisibleMaxCommitTsLocked() const {
+  if (BINLOG_PLANTED_BUG(kMaxCommitPastUnmatched)) {
+    return std::max(sorter_.max_commit_ts(), planted_max_seen_commit_ts_);
+  }
   return sorter_.max_commit_ts();
 }
 
@@ -323,7 +341,7 @@ GcOutcome MemoryBinlogStore::Gc(int64_t ts) {
   // sync faults: upstream's GC has no error path a caller could observe.
   disk_->SyncLocked(sorter_);
   disk_->gc_ts_ = ts;
-  const int64_t bound = GcDeleteBound(ts);
+  const int64_t bound = BINLOG_PLANTED_BUG(kGcIgnoresMargin) ? ts : GcDeleteBound(ts);
   if (bound > deleted_bound_) {
     deleted_index_keys_ += disk_->DeleteUpToLocked(bound);
     deleted_bound_ = bound;

@@ -161,6 +161,8 @@ class MemoryBinlogStore final : public BinlogStore {
   Status CheckSpaceGuardLocked(std::span<const binlog::Binlog> binlogs) const;
   Status CheckWritableLocked(std::span<const binlog::Binlog> binlogs, int64_t bytes);
   Result<binlog::Binlog> ReadLocked(int64_t key);
+  // MaxCommitTS as Pull and callers see it: the sorter's (a planted bug may change it).
+  int64_t VisibleMaxCommitTsLocked() const;
   void ReleaseLocked();
 
   const std::shared_ptr<MemoryDisk> disk_;
@@ -173,6 +175,8 @@ class MemoryBinlogStore final : public BinlogStore {
   int64_t deleted_index_keys_ = 0;
   int64_t write_errors_ = 0;
   int64_t read_errors_ = 0;
+  // Only the planted bug kMaxCommitPastUnmatched (planted_bugs.h) writes this.
+  int64_t planted_max_seen_commit_ts_ = 0;
 };
 
 }  // namespace tidb_binlog
