@@ -4,9 +4,11 @@
 //
 //   <data_dir>/.lock      flock'ed exclusively while open (a second opener gets kBusy)
 //   <data_dir>/value/     NNNNNN.vlog value-log files
-//   <data_dir>/kv/        RocksDB: "ts:" + big-endian ts -> pointer; "!binlog!gcts",
-//                         "!binlog!maxCommitTS" (int64 LE), "!binlog!handlePointer",
-//                         "!binlog!headPointer" (pointers)
+//   <data_dir>/kv/        RocksDB. Column family "index": "ts:" + big-endian ts -> pointer.
+//                         Default column family: "!binlog!gcts", "!binlog!maxCommitTS"
+//                         (int64 LE), "!binlog!handlePointer", "!binlog!headPointer"
+//                         (pointers). Upstream's goleveldb keys, split in two families so
+//                         that index files hold ts keys only (GC drops them whole).
 //
 // Writes are group-committed by one writer thread: one vlog write + fdatasync per group,
 // then one RocksDB WriteBatch (WAL on, unsynced: the vlog is the durable log) with the index
@@ -33,10 +35,17 @@
 #include "reference/storage/value_log.h"
 
 namespace rocksdb {
+class ColumnFamilyHandle;
 class DB;
 }
 
 namespace tidb_binlog {
+
+class IndexCompactionFilter;
+
+// Default niceness of background GC work (RocksDbBinlogStoreOptions::gc_nice).
+inline constexpr int kGcNiceDefault = 10;
+inline constexpr int kGcNiceMax = 19;  // setpriority's lowest priority
 
 struct RocksDbBinlogStoreOptions {
   std::string data_dir;
@@ -49,6 +58,11 @@ struct RocksDbBinlogStoreOptions {
   uint64_t value_log_file_bytes_max = uint64_t{64} << 20;
   // RocksDB block cache for the index.
   size_t index_block_cache_bytes = size_t{64} << 20;
+  // Niceness (setpriority, 0..19) of the GC thread and of RocksDB's compaction threads, so
+  // that GC and compaction yield the CPU to ingest (upstream throttled GC for the same
+  // reason). 0 leaves them at the process's priority. Note: compaction threads belong to
+  // RocksDB's default Env, shared by every RocksDB instance in the process.
+  int gc_nice = kGcNiceDefault;
   // Write requests queued for the writer thread before Write blocks.
   size_t write_queue_requests_max = 4096;
   // Tests only: when set and it returns true, the next value-log fdatasync fails.
@@ -64,6 +78,17 @@ inline constexpr uint64_t kWriteRequestBytesMax = uint64_t{1} << 30;
 inline constexpr uint64_t kValueLogFileBytesLimit = uint64_t{1} << 38;
 static_assert(kValueLogFileBytesLimit + kWriteRequestBytesMax * 2 <
               (uint64_t{1} << kPositionOffsetBits));
+
+// What the last finished background GC round did and how long each step took (seconds of
+// wall time), for benchmarks and diagnostics.
+struct GcRoundReport {
+  int64_t bound = INT64_MIN;  // index keys <= bound were deleted
+  int removed_value_log_files = 0;
+  double vlog_unlink_seconds = 0;
+  double count_keys_seconds = 0;
+  double delete_files_in_range_seconds = 0;
+  double compact_range_seconds = 0;
+};
 
 class RocksDbBinlogStore final : public BinlogStore {
  public:
@@ -86,6 +111,13 @@ class RocksDbBinlogStore final : public BinlogStore {
   // Bytes of a torn value-log tail that Open() cut off (0 if none); for tests.
   uint64_t recovered_truncated_bytes() const;
 
+  // The last finished GC round (bound INT64_MIN if none yet).
+  GcRoundReport LastGcRound() const;
+
+  // A RocksDB property of the index column family (rocksdb::DB::GetProperty, e.g.
+  // "rocksdb.num-running-compactions"); kNotFound if RocksDB does not know it.
+  Result<std::string> IndexProperty(const std::string& name) const;
+
  private:
   struct Item;
   struct Request;
@@ -93,6 +125,9 @@ class RocksDbBinlogStore final : public BinlogStore {
   explicit RocksDbBinlogStore(const RocksDbBinlogStoreOptions& options);
   Status LockDataDir();
   Status OpenIndex();
+  Status CheckIndexLayout();
+  rocksdb::ColumnFamilyHandle* FamilyOf(int64_t ts) const;  // where index key ts lives
+  Status DeleteRollbackKey(int64_t* count);
   Status LoadMeta();
   Status Recover();
   Status Enqueue(std::span<const binlog::Binlog> binlogs);
@@ -108,7 +143,11 @@ class RocksDbBinlogStore final : public BinlogStore {
 
   const RocksDbBinlogStoreOptions options_;
   int lock_fd_ = -1;
+  // Declared before db_: RocksDB uses it until the DB is closed.
+  std::unique_ptr<IndexCompactionFilter> index_filter_;
   std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;   // default column family: meta keys
+  rocksdb::ColumnFamilyHandle* index_cf_ = nullptr;  // "index": ts keys -> value pointers
   std::unique_ptr<ValueLog> vlog_;
 
   // Shared by every call, exclusive in Close; closing_ turns new calls away first.
@@ -145,6 +184,8 @@ class RocksDbBinlogStore final : public BinlogStore {
   bool gc_running_ = false;
   bool gc_stop_ = false;
   std::thread gc_thread_;
+  mutable std::mutex gc_report_mutex_;
+  GcRoundReport last_gc_round_;  // guarded by gc_report_mutex_
 };
 
 }  // namespace tidb_binlog
