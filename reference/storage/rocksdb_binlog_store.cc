@@ -38,9 +38,6 @@ constexpr int kBloomBitsPerKey = 10;
 // RocksDB's default splits a 64 MiB cache into 64 shards of 1 MiB; a whole-file bloom filter
 // of an index file is larger than that (10 bits x ~1M keys), so it could never stay cached.
 constexpr int kIndexBlockCacheShardBits = 2;
-// Index memtable: 16 MiB holds ~250k entries (~250 MB of 1 KiB binlogs), so GC's forced
-// flush is short and files reach L1, where DeleteFilesInRange can drop them whole.
-constexpr size_t kIndexWriteBufferBytes = size_t{16} << 20;
 // Index files in L1+: GC drops whole files of this size and rewrites at most the straddling one.
 constexpr uint64_t kIndexTargetFileBytes = uint64_t{8} << 20;
 // The meta column family holds four keys rewritten by every group.
@@ -254,7 +251,7 @@ Status RocksDbBinlogStore::OpenIndex() {
       rocksdb::NewLRUCache(options_.index_block_cache_bytes, kIndexBlockCacheShardBits);
   rocksdb::ColumnFamilyOptions index_options;
   index_options.compression = rocksdb::kNoCompression;
-  index_options.write_buffer_size = kIndexWriteBufferBytes;
+  index_options.write_buffer_size = options_.index_write_buffer_bytes;
   index_options.target_file_size_base = kIndexTargetFileBytes;
   index_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   index_options.compaction_filter = index_filter_.get();
@@ -653,9 +650,11 @@ void RocksDbBinlogStore::GcLoop() {
   }
 }
 
-// Deletes everything with index key <= bound: whole vlog files, then the index range with
-// DeleteFilesInRange + DeleteRange + Flush + CompactRange (never a per-key delete loop,
-// whose tombstones make the next Seek from gc_ts very slow: PERFORMANCE.md §2b).
+// Deletes everything with index key <= bound, cheapest first and the space first: whole
+// value-log files (the bulk of the bytes); then index files wholly in range
+// (DeleteFilesInRange); then the compaction filter drops the rest while CompactRange rewrites
+// only the files straddling the bound. No per-key deletes and no range tombstone: both
+// would sit in the read path of the next pull from gc_ts (PERFORMANCE.md §2b hazards).
 void RocksDbBinlogStore::RunGc(int64_t bound) {
   if (bound < 0) return;
   GcRoundReport report;

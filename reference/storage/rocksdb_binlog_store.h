@@ -14,7 +14,8 @@
 // then one RocksDB WriteBatch (WAL on, unsynced: the vlog is the durable log) with the index
 // entries, headPointer, maxCommitTS and handlePointer; then the CommitSorter; then the
 // writers are acknowledged. Open() replays the vlog from min(headPointer, handlePointer).
-// GC unlinks whole vlog files and range-deletes the index in a background thread.
+// GC, in a background thread at lower CPU priority, unlinks whole vlog files, drops whole
+// index files and compacts away the index keys left at or below the bound (RunGc).
 //
 // Thread safety: every method may be called concurrently (BinlogStore contract).
 #pragma once
@@ -58,6 +59,9 @@ struct RocksDbBinlogStoreOptions {
   uint64_t value_log_file_bytes_max = uint64_t{64} << 20;
   // RocksDB block cache for the index.
   size_t index_block_cache_bytes = size_t{64} << 20;
+  // Index memtable size. 16 MiB holds ~250k entries (~250 MB of 1 KiB binlogs), so the
+  // flush GC may force is short and index files soon reach L1, where GC drops them whole.
+  size_t index_write_buffer_bytes = size_t{16} << 20;
   // Niceness (setpriority, 0..19) of the GC thread and of RocksDB's compaction threads, so
   // that GC and compaction yield the CPU to ingest (upstream throttled GC for the same
   // reason). 0 leaves them at the process's priority. Note: compaction threads belong to

@@ -1,6 +1,7 @@
 // Goal: what the RocksDB store adds to the BinlogStore contract: the data directory lock,
 // recovery after reopen, crash leftovers (torn tail) versus real corruption, checksummed
-// reads, GC that really returns disk space, the free-space guard and the sticky read-only
+// reads, GC that really returns disk space (value log and index, rollback key 0 included),
+// the refusal of an older index layout, the free-space guard and the sticky read-only
 // state after a failed fdatasync. Method: real stores in temporary directories; damage is
 // done to the value-log files between Close and Open (or under an open store).
 #include "reference/storage/rocksdb_binlog_store.h"
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 
 #include "reference/storage/binlog_store_contract.h"
 
@@ -230,7 +232,7 @@ TEST(RocksDbBinlogStore, LookupOfADamagedRecordIsCorruption) {
   EXPECT_EQ(store->Stats().read_errors, 1);
 }
 
-TEST(RocksDbBinlogStore, GcUnlinksValueLogFilesAndRangeDeletesTheIndex) {
+TEST(RocksDbBinlogStore, GcUnlinksValueLogFilesAndDeletesTheIndex) {
   TempDir dir;
   auto options = Options(dir.path());
   options.value_log_file_bytes_max = 64 << 10;
@@ -269,6 +271,92 @@ TEST(RocksDbBinlogStore, GcUnlinksValueLogFilesAndRangeDeletesTheIndex) {
   EXPECT_EQ(store->GcTS(), ts_of(900));
   EXPECT_EQ(store->Lookup(ts_of(100)).status().code(), StatusCode::kNotFound);
   EXPECT_TRUE(store->Lookup(ts_of(999)).ok());
+}
+
+// With a tiny index memtable the index spans many files; GC must leave no index key at or
+// below the bound behind (its space comes back too) and reads above it must not slow down
+// through tombstones (there are none: the estimate counts live keys only).
+TEST(RocksDbBinlogStore, GcLeavesNoIndexKeysAtOrBelowTheBound) {
+  TempDir dir;
+  auto options = Options(dir.path());
+  options.sync = false;
+  options.value_log_file_bytes_max = 64 << 10;
+  options.index_write_buffer_bytes = 64 << 10;  // RocksDB's smallest: many index files
+  auto store = MustOpen(options);
+  constexpr int kCount = 6000;
+  constexpr int64_t kStepMs = 1'000;
+  auto ts_of = [](int i) { return Tso(1'000'000'000 + i * kStepMs); };
+  for (int i = 0; i < kCount; ++i) {
+    std::string value = "v";  // not "v" + to_string: GCC 12 -Wrestrict false positive
+    value += std::to_string(i);
+    const binlog::Binlog pair[] = {Prewrite(ts_of(i), value), Commit(ts_of(i), ts_of(i) + 1)};
+    ASSERT_TRUE(store->WriteBatch(pair).ok());
+  }
+  // The bound is ts_of(5000) - 10 minutes = ts_of(4400): P and C of 0..4399 and P of 4400.
+  constexpr int kGone = 4400;
+  ASSERT_EQ(store->Gc(ts_of(5000)), GcOutcome::kAccepted);
+  store->WaitForGc();
+  EXPECT_EQ(store->LastGcRound().bound, ts_of(kGone));
+  EXPECT_EQ(store->Stats().deleted_index_keys, 2 * kGone + 1);
+  auto keys = store->IndexProperty("rocksdb.estimate-num-keys");
+  ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+  EXPECT_LE(std::stoll(*keys), 2 * (kCount - kGone));
+  auto p = store->Lookup(ts_of(4401));
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->prewrite_value(), "v4401");
+  auto pulled = store->Pull(ts_of(5000), 1, size_t{1} << 20);
+  ASSERT_TRUE(pulled.ok());
+  ASSERT_EQ(pulled->binlogs.size(), 1u);
+  EXPECT_EQ(pulled->binlogs[0].commit_ts(), ts_of(5000) + 1);
+  EXPECT_EQ(pulled->binlogs[0].prewrite_value(), "v5000");
+}
+
+// TiDB rollbacks share index key 0 (upstream): it is served until GC, survives reopen, and
+// GC deletes and counts it like upstream's "ts:0 .. ts:bound" range.
+TEST(RocksDbBinlogStore, RollbackKeyZeroSurvivesReopenAndGoesWithGc) {
+  TempDir dir;
+  constexpr int64_t kStepMs = 60'000;
+  auto ts_of = [](int i) { return Tso(1'000'000'000 + i * kStepMs); };
+  binlog::Binlog rollback;
+  rollback.set_tp(binlog::Rollback);
+  rollback.set_start_ts(ts_of(1));
+  {
+    auto store = MustOpen(Options(dir.path()));
+    ASSERT_TRUE(store->Write(Prewrite(ts_of(1), "rolled back")).ok());
+    ASSERT_TRUE(store->Write(rollback).ok());
+    for (int i = 2; i <= 30; ++i) ASSERT_TRUE(store->Write(Fake(ts_of(i))).ok());
+  }
+  auto store = MustOpen(Options(dir.path()));
+  auto zero = store->Lookup(0);
+  ASSERT_TRUE(zero.ok()) << zero.status().ToString();
+  EXPECT_EQ(zero->start_ts(), ts_of(1));
+  // Bound ts_of(20) - 10 minutes = ts_of(10): the prewrite, fakes 2..10 and key 0.
+  ASSERT_EQ(store->Gc(ts_of(20)), GcOutcome::kAccepted);
+  store->WaitForGc();
+  EXPECT_EQ(store->Stats().deleted_index_keys, 1 + 9 + 1);
+  EXPECT_EQ(store->Lookup(0).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store->Lookup(ts_of(11)).ok());
+}
+
+// A kv/ directory whose default column family holds "ts:" index keys (the layout before the
+// index had its own family) is refused rather than silently read as empty.
+TEST(RocksDbBinlogStore, IndexKeysInTheDefaultFamilyAreRefused) {
+  TempDir dir;
+  {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    std::unique_ptr<rocksdb::DB> db;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir.path() + "/kv", &raw).ok());
+    db.reset(raw);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), std::string("ts:\0\0\0\0\0\0\0\x07", 11),
+                        std::string(kValuePointerBytes, '\0'))
+                    .ok());
+    ASSERT_TRUE(db->Close().ok());
+  }
+  auto store = RocksDbBinlogStore::Open(Options(dir.path()));
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kCorruption);
 }
 
 TEST(RocksDbBinlogStore, LowFreeSpaceRefusesRealWritesWithUpstreamText) {
