@@ -376,26 +376,26 @@ Result<std::string> ValueLog::Read(ValuePointer at) const {
   auto head = ReadRange(file->fd, at.offset, kReadAheadBytes, file->path);
   if (!head.ok()) return head.status();
   std::string& data = *head;
-  const std::string where = file->path + " at offset " + std::to_string(at.offset);
+  // Built only on failure: lookups are hot and the message costs allocations.
+  auto corrupt = [&](const char* what) {
+    return Status::Corruption("value log " + file->path + " at offset " +
+                              std::to_string(at.offset) + ": " + what);
+  };
   if (data.size() < kRecordHeaderBytes || GetFixed32(data.data()) != kRecordMagic) {
-    return Status::Corruption("value log " + where + ": bad record header");
+    return corrupt("bad record header");
   }
   uint64_t length = GetFixed64(data.data() + 4);
-  if (length > kRecordPayloadBytesMax) {
-    return Status::Corruption("value log " + where + ": bad record length");
-  }
+  if (length > kRecordPayloadBytesMax) return corrupt("bad record length");
   uint64_t total = kRecordHeaderBytes + length;
   if (data.size() < total) {
     auto rest = ReadRange(file->fd, at.offset + data.size(), total - data.size(), file->path);
     if (!rest.ok()) return rest.status();
     data += *rest;
-    if (data.size() < total) {
-      return Status::Corruption("value log " + where + ": record beyond end of file");
-    }
+    if (data.size() < total) return corrupt("record beyond end of file");
   }
   uint32_t expected = GetFixed32(data.data() + 12);
   if (crc32c::Value(data.data() + kRecordHeaderBytes, length) != expected) {
-    return Status::Corruption("value log " + where + ": checksum mismatch");
+    return corrupt("checksum mismatch");
   }
   data.erase(0, kRecordHeaderBytes);
   data.resize(length);
