@@ -75,6 +75,7 @@ void World::CheckGc(int i, int64_t previous_gc_ts) {
   const int64_t gc_ts = pump.store->GcTS();
   pump.gc_ts_seen = gc_ts;
   checker_.OnPumpGc(i, gc_ts);
+  ++result_.gc_runs_checked;
   const std::string where = pump.id + " gc_ts " + std::to_string(gc_ts);
   if (gc_ts <= previous_gc_ts) {
     checker_.Fail(now_ms_, "gc-rule", where + " is not above the previous " +
@@ -132,6 +133,7 @@ void World::CheckPurgeWarnings(int i, const std::vector<double>& counts_before) 
   auto records = registry_.ListNodes(NodeKind::kDrainer);
   if (!records.ok()) return;
   const int64_t alert_ts = pump.store->GcTS() + EncodeTso(kEarlyAlertGcMilliseconds);
+  ++result_.purge_warning_checks;
   for (size_t d = 0; d < drainers_.size(); ++d) {
     bool must_fire = false;
     for (const NodeStatus& record : records.value()) {
@@ -321,11 +323,9 @@ void World::OnDrainerTimer(int i, uint64_t generation) {
 void World::SendPulls(int i) {
   SimDrainer& drainer = drainers_[i];
   for (PullRequest& request : drainer.node->TakePullRequests()) {
-    int pump = -1;
-    for (int p = 0; p < config_.pumps; ++p) {
-      if (pumps_[p].id == request.pump_node_id) pump = p;
-    }
-    BINLOG_ASSERT(pump >= 0);
+    auto found = pump_index_.find(request.pump_node_id);
+    BINLOG_ASSERT(found != pump_index_.end());
+    const int pump = found->second;
     Message message;
     message.kind = MessageKind::kPullRequest;
     message.from = DrainerEndpoint(i);

@@ -74,7 +74,8 @@ void PrintResult(const SimConfig& config, const SimResult& r) {
             << " ms\nevents: " << r.events << "\ncommitted: " << r.committed
             << "\nrolled-back: " << r.rolled_back << "\nwrites-failed: " << r.writes_failed
             << "\ncrashes: " << r.crashes << " restarts: " << r.restarts
-            << " partitions: " << r.partitions << "\n";
+            << " partitions: " << r.partitions << "\ngc-checked: " << r.gc_runs_checked
+            << " purge-warning-checks: " << r.purge_warning_checks << "\n";
   for (size_t d = 0; d < r.emitted.size(); ++d) {
     std::cout << "drainer-" << d << " emitted: " << r.emitted[d] << "\n";
   }

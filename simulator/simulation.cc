@@ -48,6 +48,7 @@ World::World(const SimConfig& config, const FaultProfile& profile, const RunOpti
     pump.id = "pump-" + std::to_string(i) + ":8250";
     pump.host = "pump-" + std::to_string(i) + ".sim:8250";
     pump.disk = std::make_shared<MemoryDisk>();
+    pump_index_.emplace(pump.id, i);
     pump.clock.skew_ms = profile.clock_skew_ms_max == 0
                              ? 0
                              : skew_rng.Between(-profile.clock_skew_ms_max,

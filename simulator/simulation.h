@@ -52,6 +52,8 @@ struct SimResult {
   int64_t crashes = 0;
   int64_t restarts = 0;
   int64_t partitions = 0;
+  int64_t purge_warning_checks = 0;  // pump drainer-checkpoint warnings checked
+  int64_t gc_runs_checked = 0;       // accepted GCs checked against upstream's rule
   std::string profile;           // FaultProfile::Describe()
   std::vector<CheckFailure> failures;
   std::vector<TraceEvent> kept_events;  // when RunOptions::keep_events

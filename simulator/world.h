@@ -1,8 +1,25 @@
-// World: the internals of one Simulation (simulation.h) — node instances, writers, message
-// tables, clocks and the event handlers. Split from simulation.h so that the public API
-// stays small; only simulation*.cc include this.
+// World: the internals of one Simulation (simulation.h): node instances, writers, message
+// tables, clocks, and the World class whose methods are the event handlers. Split from
+// simulation.h so that the public API stays small; only the simulator's own .cc files
+// include it, and each owns one part of World:
+//   simulation.cc  the driver: construction, the event loop (Run), phases (safety, then
+//                  liveness), and the simulated network (Send, the Deliver* handlers);
+//   nodes.cc       pump and drainer processes: start, crash, stop, timers, pulls, and the
+//                  node-level checks (acked writes durable, upstream's GC rule, the purge
+//                  warning, final registry records, endpoint consistency);
+//   writers.cc     the TiDB-like writers (TiDB's pump client);
+//   faults.cc      the fault tick: network cuts, node actions, storage and registry faults.
 //
-// Thread safety: none; one simulation thread.
+// Endpoints: pumps are [0, P), drainers [P, P + D), writers after; an event's `target` and a
+// message's from/to use these numbers. A node's timer is one queued event carrying a
+// generation number; a crash, stop or reschedule bumps the generation, so stale timer events
+// are ignored instead of removed from the queue. Messages live in `messages_` by id until
+// their last copy is delivered.
+//
+// Determinism: every container iterated here is ordered by index or by id; randomness comes
+// from named streams (sim_random.h) drawn in event order.
+//
+// Thread safety: none; one simulation thread per World.
 #pragma once
 
 #include <cstdint>
@@ -252,6 +269,7 @@ class World {
   SimNetwork network_;
   Prng fault_rng_;
   std::vector<SimPump> pumps_;
+  std::map<std::string, int, std::less<>> pump_index_;  // node id -> index (pulls name it)
   std::vector<SimDrainer> drainers_;
   std::vector<SimWriter> writers_;
   std::vector<std::vector<int64_t>> acked_commits_by_pump_;  // for the durability check

@@ -1,0 +1,130 @@
+// sim_bench: the simulator's speed goals (issue 4 §5, SIMULATION.md G2/G3).
+//
+//  SimSpeed/<txn per s>: 3 pumps + 1 drainer, 32 writers, no faults, 120 simulated seconds.
+//    Counters: sim_x_real (simulated time / wall time; goal >= 1,000 at 1,000 binlogs/s,
+//    i.e. 500 transactions/s, each a Prewrite and a Commit binlog), events_per_s, txn_per_s.
+//  EventLoop/EventQueue vs EventLoop/PriorityQueue: the bare agenda against a raw
+//    std::priority_queue on the same SimEvent type, a steady-state hold model (pop the
+//    earliest, push one a random delay later). Goal: EventQueue >= 0.3x the raw rate.
+//
+// Flags (removed before Google Benchmark sees argv): --smoke (a 2-second simulation and a
+// small queue, one round: checks the harness, not speed). BINLOG_BENCH_SMOKE=1 does the same.
+#include <benchmark/benchmark.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <queue>
+#include <vector>
+
+#include "simulator/event_queue.h"
+#include "simulator/sim_random.h"
+#include "simulator/simulation.h"
+
+namespace {
+
+using namespace tidb_binlog::sim;
+
+bool g_smoke = false;
+
+// The full run's simulated safety phase; the smoke run's.
+constexpr int64_t kSimDurationMs = 120'000;
+constexpr int64_t kSmokeSimDurationMs = 2'000;
+// Events held in the agenda during the loop benchmark (a run's timers and messages).
+constexpr size_t kQueueHeld = 4'096;
+constexpr size_t kSmokeQueueHeld = 64;
+// Largest delay of a re-scheduled event, ms.
+constexpr uint64_t kEventDelayMaxMs = 1'000;
+
+void SimSpeed(benchmark::State& state) {
+  SimConfig config;
+  config.seed = 1;
+  config.pumps = 3;
+  config.drainers = 1;
+  config.writers = 32;
+  config.write_rate_per_second = state.range(0);
+  config.duration_ms = g_smoke ? kSmokeSimDurationMs : kSimDurationMs;
+  config.faults = "none";
+  int64_t simulated_ms = 0, events = 0, committed = 0;
+  double wall_s = 0;
+  for (auto _ : state) {
+    auto start = std::chrono::steady_clock::now();
+    SimResult result = RunSimulation(config).value();
+    wall_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (result.outcome != Outcome::kPass) state.SkipWithError("the simulation failed");
+    simulated_ms += result.simulated_ms;
+    events += static_cast<int64_t>(result.events);
+    committed += result.committed;
+  }
+  state.counters["sim_x_real"] = static_cast<double>(simulated_ms) / 1'000.0 / wall_s;
+  state.counters["events_per_s"] = static_cast<double>(events) / wall_s;
+  state.counters["txn_per_sim_s"] =
+      static_cast<double>(committed) * 1'000.0 / static_cast<double>(simulated_ms);
+}
+BENCHMARK(SimSpeed)->Arg(500)->Arg(1'000)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+std::vector<uint64_t> Delays(size_t count) {
+  Prng rng = MakeStream(1, "bench");
+  std::vector<uint64_t> delays(count);
+  for (uint64_t& d : delays) d = 1 + rng.Below(kEventDelayMaxMs);
+  return delays;
+}
+
+void EventLoopEventQueue(benchmark::State& state) {
+  const size_t held = g_smoke ? kSmokeQueueHeld : kQueueHeld;
+  const std::vector<uint64_t> delays = Delays(1 << 16);
+  EventQueue queue;
+  for (size_t i = 0; i < held; ++i) queue.Push(static_cast<int64_t>(delays[i]), 0, 0, i);
+  size_t next = 0;
+  for (auto _ : state) {
+    SimEvent event = queue.Pop();
+    queue.Push(event.time_ms + static_cast<int64_t>(delays[next++ & 0xffff]), event.kind,
+               event.target, event.arg);
+  }
+  benchmark::DoNotOptimize(queue.top());
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(EventLoopEventQueue);
+
+void EventLoopPriorityQueue(benchmark::State& state) {
+  const size_t held = g_smoke ? kSmokeQueueHeld : kQueueHeld;
+  const std::vector<uint64_t> delays = Delays(1 << 16);
+  std::priority_queue<SimEvent, std::vector<SimEvent>, std::greater<SimEvent>> queue;
+  uint64_t seq = 0;
+  for (size_t i = 0; i < held; ++i) {
+    queue.push(SimEvent{static_cast<int64_t>(delays[i]), seq++, 0, 0, i});
+  }
+  size_t next = 0;
+  for (auto _ : state) {
+    SimEvent event = queue.top();
+    queue.pop();
+    event.time_ms += static_cast<int64_t>(delays[next++ & 0xffff]);
+    event.seq = seq++;
+    queue.push(event);
+  }
+  benchmark::DoNotOptimize(queue.top());
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(EventLoopPriorityQueue);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  spdlog::set_level(spdlog::level::off);  // the nodes' logs are not what is measured
+  const char* env = std::getenv("BINLOG_BENCH_SMOKE");
+  if (env != nullptr && std::strcmp(env, "1") == 0) g_smoke = true;
+  std::vector<char*> args;
+  for (int i = 0; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--smoke") == 0) {
+      g_smoke = true;
+    } else {
+      args.push_back(argv[i]);
+    }
+  }
+  int count = static_cast<int>(args.size());
+  benchmark::Initialize(&count, args.data());
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
