@@ -177,10 +177,14 @@ Result<std::vector<int64_t>> FillStore(const Flags& flags, RocksDbBinlogStore& s
   return index_ts;
 }
 
+std::string StoreDir(const Flags& flags) {
+  return (fs::path(flags.data_dir) / kStoreDirName).string();
+}
+
 Status BuildStore(const Flags& flags) {
   BINLOG_RETURN_IF_ERROR(PrepareDataDir(flags));
   RocksDbBinlogStoreOptions options;
-  options.data_dir = (fs::path(flags.data_dir) / kStoreDirName).string();
+  options.data_dir = StoreDir(flags);
   // Building is not what is measured; the value log reaches the disk at Close anyway.
   options.sync = false;
   Result<std::unique_ptr<RocksDbBinlogStore>> store = RocksDbBinlogStore::Open(options);
@@ -198,6 +202,22 @@ Status BuildStore(const Flags& flags) {
   if (error) return Status::IoError("rename build marker: " + error.message());
   spdlog::info("store built: {} binlogs, {} index ts", flags.binlogs, index_ts->size());
   return Status::Ok();
+}
+
+// Opens the store for serving (sync on, as a pump), building it first when missing or built
+// with other flags. A reused store that does not open (e.g. one written in an older
+// RocksDbBinlogStore layout) is rebuilt once: it is derived data, and its meta file shows
+// the directory is ours.
+Result<std::unique_ptr<RocksDbBinlogStore>> OpenBenchStore(const Flags& flags) {
+  const bool reusing = StoreIsReusable(flags);
+  if (!reusing) BINLOG_RETURN_IF_ERROR(BuildStore(flags));
+  RocksDbBinlogStoreOptions options;
+  options.data_dir = StoreDir(flags);
+  Result<std::unique_ptr<RocksDbBinlogStore>> store = RocksDbBinlogStore::Open(options);
+  if (store.ok() || !reusing) return store;
+  spdlog::warn("the kept store does not open ({}); rebuilding it", store.status().ToString());
+  BINLOG_RETURN_IF_ERROR(BuildStore(flags));
+  return RocksDbBinlogStore::Open(options);
 }
 
 Result<std::vector<int64_t>> ReadIndexTs(const Flags& flags) {
@@ -228,18 +248,14 @@ HttpResponse HandleConstBody(std::string_view raw_size) {
 // built above and with the bench route added to its router.
 class BenchPumpHost final : public NodeHost {
  public:
-  static Result<std::shared_ptr<BenchPumpHost>> Start(boost::asio::io_context& io,
-                                                      WallClock& clock, Registry& registry,
-                                                      TsoSource& tso, const Flags& flags,
-                                                      uint16_t port,
-                                                      FinishedCallback on_finished) {
+  // Takes over `store` (closed when the pump stops or the host goes).
+  static Result<std::shared_ptr<BenchPumpHost>> Start(
+      boost::asio::io_context& io, WallClock& clock, Registry& registry, TsoSource& tso,
+      std::unique_ptr<RocksDbBinlogStore> store, const Flags& flags, uint16_t port,
+      FinishedCallback on_finished) {
     std::shared_ptr<BenchPumpHost> host(
         new BenchPumpHost(io, clock, flags.host, port, std::move(on_finished)));
-    RocksDbBinlogStoreOptions store_options;
-    store_options.data_dir = (fs::path(flags.data_dir) / kStoreDirName).string();
-    Result<std::unique_ptr<RocksDbBinlogStore>> store = RocksDbBinlogStore::Open(store_options);
-    if (!store.ok()) return store.status();
-    host->store_ = std::move(store).value();
+    host->store_ = std::move(store);
     PumpOptions options;
     options.node_id = kBenchNodeId;
     options.advertise_addr = host->address();
@@ -350,7 +366,8 @@ Status Serve(const Flags& flags) {
   fs::create_directories(flags.out_dir, error);
   if (error) return Status::IoError("create " + flags.out_dir + ": " + error.message());
   fs::remove(fs::path(flags.out_dir) / "port", error);  // a stale one would mean "ready"
-  if (!StoreIsReusable(flags)) BINLOG_RETURN_IF_ERROR(BuildStore(flags));
+  Result<std::unique_ptr<RocksDbBinlogStore>> store = OpenBenchStore(flags);
+  if (!store.ok()) return store.status();
   Result<std::vector<int64_t>> index_ts = ReadIndexTs(flags);
   if (!index_ts.ok()) return index_ts.status();
   Result<uint16_t> port = ResolvePort(flags);
@@ -361,8 +378,9 @@ Status Serve(const Flags& flags) {
   WallClock clock;
   SystemTsoSource tso(clock);
   MemoryRegistry registry;
-  Result<std::shared_ptr<BenchPumpHost>> host = BenchPumpHost::Start(
-      io, clock, registry, tso, flags, *port, [&signals](NodeHost&) { signals.cancel(); });
+  Result<std::shared_ptr<BenchPumpHost>> host =
+      BenchPumpHost::Start(io, clock, registry, tso, std::move(store).value(), flags, *port,
+                           [&signals](NodeHost&) { signals.cancel(); });
   if (!host.ok()) return host.status();
   BINLOG_RETURN_IF_ERROR(WritePathFiles(flags, (*host)->node(), *index_ts));
   signals.async_wait([host = *host](const boost::system::error_code& error, int) {
