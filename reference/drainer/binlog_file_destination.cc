@@ -1,20 +1,19 @@
 #include "reference/drainer/binlog_file_destination.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <utility>
 
 #include "reference/core/binlog_codec.h"
 #include "reference/storage/crc32c.h"
+#include "reference/storage/posix_file.h"
 
 namespace tidb_binlog {
 namespace {
@@ -27,9 +26,7 @@ constexpr size_t kTimeDigits = 14;  // YYYYMMDDhhmmss
 // Chunk used to check that a torn tail is all zero bytes.
 constexpr size_t kZeroScanChunkBytes = 64 * 1024;
 
-Status ErrnoStatus(const std::string& what, const std::string& path) {
-  return Status::IoError(what + " " + path + ": " + std::strerror(errno));
-}
+using posix_file::ErrnoStatus;
 
 void PutLittleEndian(uint64_t value, size_t bytes, std::string& out) {
   for (size_t i = 0; i < bytes; ++i) out.push_back(static_cast<char>(value >> (8 * i)));
@@ -146,21 +143,9 @@ Result<bool> IsTornTail(int fd, int64_t offset, int64_t file_size, const FrameRe
   return false;
 }
 
-Status FsyncDirectory(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus("open directory", dir);
-  int rc = ::fsync(fd);
-  Status status = rc == 0 ? Status::Ok() : ErrnoStatus("fsync directory", dir);
-  ::close(fd);
-  return status;
-}
-
 Status LockFile(int fd, const std::string& path) {
-  if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return Status::Ok();
-  if (errno == EWOULDBLOCK) {
-    return Status::Busy("binlog file " + path + " is in use by another destination");
-  }
-  return ErrnoStatus("lock", path);
+  return posix_file::LockExclusive(fd, path,
+                                   "binlog file " + path + " is in use by another destination");
 }
 
 // (index, name) of every binlog file in `dir`, ascending.
@@ -278,7 +263,7 @@ Status BinlogFileDestination::CreateFile(uint64_t index) {
   if (fd_ < 0) return ErrnoStatus("create", path_);
   size_ = 0;
   BINLOG_RETURN_IF_ERROR(LockFile(fd_, path_));
-  return FsyncDirectory(options_.dir);
+  return posix_file::FsyncDirectory(options_.dir);
 }
 
 Status BinlogFileDestination::Rotate() {
@@ -289,14 +274,8 @@ Status BinlogFileDestination::Rotate() {
 }
 
 Status BinlogFileDestination::WriteBuffer(std::string& buffer) {
-  std::string_view rest = buffer;
-  while (!rest.empty()) {
-    ssize_t n = ::pwrite(fd_, rest.data(), rest.size(), size_);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoStatus("write", path_);
-    rest.remove_prefix(static_cast<size_t>(n));
-    size_ += n;
-  }
+  BINLOG_RETURN_IF_ERROR(posix_file::WriteAllAt(fd_, buffer, size_, path_));
+  size_ += static_cast<int64_t>(buffer.size());
   buffer.clear();
   return Status::Ok();
 }

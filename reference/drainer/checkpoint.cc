@@ -6,9 +6,10 @@
 
 #include <cerrno>
 #include <charconv>
-#include <cstring>
 #include <set>
 #include <utility>
+
+#include "reference/storage/posix_file.h"
 
 namespace tidb_binlog {
 namespace {
@@ -18,9 +19,7 @@ constexpr char kClosedMessage[] = "CheckPoint has been closed";
 // Mode upstream's util.AtomicWriteFile gives the savepoint.
 constexpr mode_t kSavepointFileMode = 0644;
 
-Status ErrnoStatus(const std::string& what, const std::string& path) {
-  return Status::IoError(what + " " + path + ": " + std::strerror(errno));
-}
+using posix_file::ErrnoStatus;
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -133,47 +132,6 @@ Result<std::string> ReadSmallFile(const std::string& path) {
   return contents;
 }
 
-Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
-  while (!bytes.empty()) {
-    ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoStatus("write", path);
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::Ok();
-}
-
-Status FsyncDirectory(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus("open directory", dir);
-  int rc = ::fsync(fd);
-  Status status = rc == 0 ? Status::Ok() : ErrnoStatus("fsync directory", dir);
-  ::close(fd);
-  return status;
-}
-
-// Writes `bytes` to `path` so that a crash leaves either the old or the new contents
-// (upstream util.AtomicWriteFile, plus the fsyncs that make it durable).
-Status WriteFileAtomically(const std::string& dir, const std::string& path,
-                           std::string_view bytes) {
-  const std::string temp = path + ".tmp";
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, kSavepointFileMode);
-  if (fd < 0) return ErrnoStatus("create", temp);
-  Status status = WriteAll(fd, bytes, temp);
-  if (status.ok() && ::fsync(fd) != 0) status = ErrnoStatus("fsync", temp);
-  // Explicit chmod: the umask may have narrowed the mode given to open().
-  if (status.ok() && ::fchmod(fd, kSavepointFileMode) != 0) status = ErrnoStatus("chmod", temp);
-  if (::close(fd) != 0 && status.ok()) status = ErrnoStatus("close", temp);
-  if (status.ok() && ::rename(temp.c_str(), path.c_str()) != 0) {
-    status = ErrnoStatus("rename to " + path, temp);
-  }
-  if (!status.ok()) {
-    ::unlink(temp.c_str());
-    return status;
-  }
-  return FsyncDirectory(dir);
-}
-
 }  // namespace
 
 std::string EncodeCheckpointToml(const CheckpointState& state) {
@@ -259,7 +217,9 @@ Status FileCheckpoint::Load() {
 Status FileCheckpoint::Save(int64_t commit_ts, bool consistent, int64_t schema_version) {
   Result<CheckpointState> next = NextState(commit_ts, consistent, schema_version);
   if (!next.ok()) return next.status();
-  BINLOG_RETURN_IF_ERROR(WriteFileAtomically(data_dir_, path_, EncodeCheckpointToml(*next)));
+  // Upstream util.AtomicWriteFile, plus the fsyncs that make it durable.
+  BINLOG_RETURN_IF_ERROR(posix_file::WriteFileAtomically(
+      data_dir_, path_, EncodeCheckpointToml(*next), kSavepointFileMode));
   state_ = *next;
   return Status::Ok();
 }
