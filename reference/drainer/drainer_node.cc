@@ -184,7 +184,8 @@ int64_t DrainerNode::NextTimerMs() const {
     next = std::min(next, last_save_ms_ + options_.checkpoint_save_interval_ms);
   }
   for (const auto& [id, pump] : pumps_) {
-    if (PullableLocked(id, pump)) next = std::min(next, pump.next_pull_ms);
+    // The cheap comparison first: most pumps are in flight or not due before `next`.
+    if (pump.next_pull_ms < next && PullableLocked(id, pump)) next = pump.next_pull_ms;
   }
   return next;
 }
@@ -254,6 +255,8 @@ void DrainerNode::RefreshPumpsLocked() {
   }
   for (const NodeStatus& pump : *pumps) ApplyPumpStatusLocked(pump);
   RebuildSnapshotLocked();
+  // The pump set changes only here: its cross-checks run here, not after every message.
+  CheckPumpInvariantsLocked();
 }
 
 // Upstream handlePumpStatusUpdate for one record (§5.5 "How drainer reacts to pump states").
@@ -286,11 +289,20 @@ void DrainerNode::ApplyPumpStatusLocked(const NodeStatus& status) {
     case NodeState::kClosing:
       return;
     case NodeState::kOffline:
-      BINLOG_ASSERT(merger_->RemoveSource(status.node_id).ok());
-      pumps_.erase(it);
+      ForgetPumpLocked(it);
       spdlog::info("pump {} is offline: removed from the merge", status.node_id);
       return;
   }
+}
+
+// Removes a pump from the merge, the tracked pumps and the indexes over them. An answer to
+// its in-flight pull is then stale.
+void DrainerNode::ForgetPumpLocked(std::map<std::string, TrackedPump>::iterator it) {
+  BINLOG_ASSERT(merger_->RemoveSource(it->first).ok());
+  if (it->second.in_flight.has_value()) in_flight_pumps_.erase(*it->second.in_flight);
+  pending_items_ -= it->second.pending.size();
+  pumps_with_pending_.erase(it->first);
+  pumps_.erase(it);
 }
 
 // upstream updateCollectStatus(false): PumpPos and the pump_position gauges from the
@@ -325,7 +337,7 @@ std::vector<PullRequest> DrainerNode::TakePullRequests() {
   std::lock_guard lock(mu_);
   std::vector<PullRequest> requests;
   for (auto& [id, pump] : pumps_) {
-    if (!PullableLocked(id, pump) || pump.next_pull_ms > last_now_ms_) continue;
+    if (pump.next_pull_ms > last_now_ms_ || !PullableLocked(id, pump)) continue;
     PullRequest request;
     request.id = next_request_id_++;
     request.pump_node_id = id;
@@ -338,6 +350,7 @@ std::vector<PullRequest> DrainerNode::TakePullRequests() {
         options_.pull_batch_bytes,
         options_.merge_limits.bytes_per_source_max - merger_->buffered_bytes(id));
     pump.in_flight = request.id;
+    in_flight_pumps_.emplace(request.id, id);
     requests.push_back(std::move(request));
   }
   return requests;
@@ -348,10 +361,11 @@ void DrainerNode::OnPullResponse(uint64_t request_id, Result<PullResult> result,
   std::lock_guard lock(mu_);
   last_now_ms_ = std::max(last_now_ms_, now_ms);
   if (phase_ != Phase::kNone) return;
-  auto it = std::find_if(pumps_.begin(), pumps_.end(), [&](const auto& entry) {
-    return entry.second.in_flight == request_id;
-  });
-  if (it == pumps_.end()) return;  // stale: the pump was forgotten
+  auto flight = in_flight_pumps_.find(request_id);
+  if (flight == in_flight_pumps_.end()) return;  // stale: the pump was forgotten
+  auto it = pumps_.find(flight->second);
+  in_flight_pumps_.erase(flight);
+  BINLOG_ASSERT(it != pumps_.end() && it->second.in_flight == request_id);
   const std::string& node_id = it->first;
   TrackedPump& pump = it->second;
   pump.in_flight.reset();
@@ -376,6 +390,8 @@ void DrainerNode::OnPullResponse(uint64_t request_id, Result<PullResult> result,
     item.binlog = std::move(binlog);
     pump.pending.push_back(std::move(item));
   }
+  pending_items_ += result->binlogs.size();
+  if (!pump.pending.empty()) pumps_with_pending_.insert(node_id);
   SyncMergedLocked(now_ms);
   CheckInvariantsLocked();
 }
@@ -399,6 +415,8 @@ void DrainerNode::FeedMergerLocked(const std::string& node_id, TrackedPump& pump
     }
   }
   pump.pending.erase(pump.pending.begin(), pump.pending.begin() + static_cast<long>(taken));
+  pending_items_ -= taken;
+  merger_pushed_items_ += static_cast<int64_t>(taken);
 }
 
 // ---- after the merge ----
@@ -406,8 +424,11 @@ void DrainerNode::FeedMergerLocked(const std::string& node_id, TrackedPump& pump
 void DrainerNode::SyncMergedLocked(int64_t now_ms) {
   std::vector<PulledBinlog> batch;
   while (phase_ == Phase::kNone) {
-    for (auto& [id, pump] : pumps_) {
-      if (!pump.pending.empty()) FeedMergerLocked(id, pump);
+    // In node-id order, as a walk over pumps_ would feed them.
+    for (auto it = pumps_with_pending_.begin(); it != pumps_with_pending_.end();) {
+      TrackedPump& pump = pumps_.at(*it);
+      FeedMergerLocked(*it, pump);
+      it = pump.pending.empty() ? pumps_with_pending_.erase(it) : std::next(it);
     }
     batch.clear();
     if (merger_->Pop(batch, kSyncBatchItemsMax) == 0) break;
@@ -499,11 +520,15 @@ Status DrainerNode::MaybeSaveCheckpointLocked(int64_t now_ms, bool force) {
 
 void DrainerNode::UpdateQueueMetricLocked() {
   // The syncer's input queue here is what waits in the merge: buffered plus pending.
-  size_t waiting = 0;
-  for (const auto& [id, pump] : pumps_) {
-    waiting += merger_->buffered_items(id) + pump.pending.size();
-  }
+  const size_t waiting = MergerBufferedItemsLocked() + pending_items_;
   metrics_.queue_size(drainer_metric_label::kQueueSyncerInput).Set(static_cast<double>(waiting));
+}
+
+// What the merger holds: everything pushed minus what it emitted, dropped or discarded.
+size_t DrainerNode::MergerBufferedItemsLocked() const {
+  const MergerStats& stats = merger_->stats();
+  return static_cast<size_t>(merger_pushed_items_ - stats.emitted - stats.duplicates -
+                             stats.disorder - stats.discarded_on_remove);
 }
 
 std::string DrainerNode::ExposeMetrics() {
@@ -586,6 +611,8 @@ void DrainerNode::FinishLocked() {
   phase_ = Phase::kStopped;
   shutdown_due_ms_ = kDrainerNoTimerMs;
   for (auto& [id, pump] : pumps_) pump.in_flight.reset();
+  in_flight_pumps_.clear();
+  if (started_) CheckPumpInvariantsLocked();
   spdlog::info("drainer {} stopped, state {}", options_.node_id, NodeStateName(state_));
 }
 
@@ -603,11 +630,10 @@ void DrainerNode::CheckInvariantsLocked() const {
     // The checkpoint never passes what the destination holds; the destination never holds
     // what the merge has not emitted.
     BINLOG_ASSERT(checkpoint_.ts() <= synced_ts_ && synced_ts_ <= merger_->latest_ts());
-    BINLOG_ASSERT(merger_->SourceIds().size() == pumps_.size());
-    for (const auto& [id, pump] : pumps_) {
-      BINLOG_ASSERT(merger_->HasSource(id));
-      BINLOG_ASSERT(!pump.in_flight.has_value() || *pump.in_flight < next_request_id_);
-    }
+    // O(1) here; the per-pump cross-checks run where the pump set changes.
+    BINLOG_ASSERT(in_flight_pumps_.size() <= pumps_.size());
+    BINLOG_ASSERT(pumps_with_pending_.size() <= pumps_.size());
+    BINLOG_ASSERT(in_flight_pumps_.empty() || in_flight_pumps_.rbegin()->first < next_request_id_);
   }
   switch (phase_) {
     case Phase::kNone:
@@ -625,10 +651,34 @@ void DrainerNode::CheckInvariantsLocked() const {
     case Phase::kStopped:
       BINLOG_ASSERT(state_ == NodeState::kPaused || state_ == NodeState::kOffline);
       BINLOG_ASSERT(shutdown_due_ms_ == kDrainerNoTimerMs);
-      for (const auto& [id, pump] : pumps_) BINLOG_ASSERT(!pump.in_flight.has_value());
+      BINLOG_ASSERT(in_flight_pumps_.empty());
       break;
   }
   BINLOG_ASSERT(heartbeat_due_ms_ == kDrainerNoTimerMs && refresh_due_ms_ == kDrainerNoTimerMs);
+}
+
+// The tracked pumps against the merger's sources and the indexes over pumps_ (O(pumps)).
+void DrainerNode::CheckPumpInvariantsLocked() const {
+  BINLOG_ASSERT(merger_->SourceIds().size() == pumps_.size());
+  size_t in_flight = 0, with_pending = 0, pending = 0, buffered = 0;
+  for (const auto& [id, pump] : pumps_) {
+    BINLOG_ASSERT(merger_->HasSource(id));
+    buffered += merger_->buffered_items(id);
+    pending += pump.pending.size();
+    if (!pump.pending.empty()) {
+      ++with_pending;
+      BINLOG_ASSERT(pumps_with_pending_.count(id) == 1);
+    }
+    if (pump.in_flight.has_value()) {
+      ++in_flight;
+      BINLOG_ASSERT(*pump.in_flight < next_request_id_);
+      auto indexed = in_flight_pumps_.find(*pump.in_flight);
+      BINLOG_ASSERT(indexed != in_flight_pumps_.end() && indexed->second == id);
+    }
+  }
+  BINLOG_ASSERT(in_flight == in_flight_pumps_.size());
+  BINLOG_ASSERT(with_pending == pumps_with_pending_.size());
+  BINLOG_ASSERT(pending == pending_items_ && buffered == MergerBufferedItemsLocked());
 }
 
 }  // namespace tidb_binlog

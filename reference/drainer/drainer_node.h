@@ -57,6 +57,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -198,6 +199,8 @@ class DrainerNode {
   void RebuildSnapshotLocked();
   bool PullableLocked(const std::string& node_id, const TrackedPump& pump) const;
   void FeedMergerLocked(const std::string& node_id, TrackedPump& pump);
+  void ForgetPumpLocked(std::map<std::string, TrackedPump>::iterator it);
+  void CheckPumpInvariantsLocked() const;
   void SyncMergedLocked(int64_t now_ms);
   Status SyncBatchLocked(std::vector<PulledBinlog>& batch, int64_t now_ms);
   void CountEventsLocked(const binlog::Binlog& binlog);
@@ -206,6 +209,7 @@ class DrainerNode {
   void FailLocked(const Status& error);
   void BeginShutdownLocked();
   void FinishLocked();
+  size_t MergerBufferedItemsLocked() const;
   void UpdateQueueMetricLocked();
   void CheckInvariantsLocked() const;
 
@@ -231,6 +235,14 @@ class DrainerNode {
   std::optional<Merger<PulledBinlog>> merger_;
   std::map<std::string, TrackedPump> pumps_;  // by node id
   uint64_t next_request_id_ = 1;
+  // Indexes over pumps_ so that per-message work does not grow with the number of pumps
+  // (a simulated cluster has up to thousands): the pump each in-flight pull went to, the
+  // pumps with pulled binlogs not yet in the merge (in node-id order, the order they are fed
+  // in), and the item counts behind the syncer-input queue gauge.
+  std::map<uint64_t, std::string> in_flight_pumps_;  // by request id
+  std::set<std::string> pumps_with_pending_;
+  size_t pending_items_ = 0;  // sum of TrackedPump::pending sizes
+  int64_t merger_pushed_items_ = 0;  // ever pushed into merger_ (its stats count the rest)
 
   int64_t synced_ts_ = 0;            // durable (or nothing-to-write) position of the merge
   int64_t schema_version_ = 0;       // highest seen, saved with the checkpoint
