@@ -1,9 +1,9 @@
-// Test support for DrainerNode tests: a manual TSO source, fake pumps backed by
-// MemoryBinlogStores that answer the node's PullRequests, and a fixture that wires a node to
-// a MemoryRegistry, a MemoryCheckpoint, a MemoryDestination and a private DrainerMetrics and
-// drives it by hand (explicit now_ms, no threads). The checkpoint file and the destination
-// outlive the node, so a test can restart it. Used by drainer_node_test.cc and
-// drainer_http_test.cc only.
+// Test support for DrainerNode tests: fake pumps backed by MemoryBinlogStores that answer the
+// node's PullRequests, and a fixture that wires a node to a MemoryRegistry, a ManualTso
+// (reference/core/testing), a MemoryCheckpoint, a MemoryDestination and a private
+// DrainerMetrics and drives it by hand (explicit now_ms, no threads). The checkpoint file
+// and the destination outlive the node, so a test can restart it. Used by
+// drainer_node_test.cc and drainer_http_test.cc only.
 #pragma once
 
 #include <algorithm>
@@ -16,8 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "reference/core/binlog_codec.h"
-#include "reference/core/tso.h"
-#include "reference/core/tso_source.h"
+#include "reference/core/testing/manual_tso_source.h"
 #include "reference/drainer/checkpoint.h"
 #include "reference/drainer/drainer_node.h"
 #include "reference/drainer/memory_destination.h"
@@ -27,27 +26,9 @@
 
 namespace tidb_binlog::drainer_testing {
 
-// A TsoSource driven by the test's clock (`now_ms`), optionally made to fail.
-class ManualTso final : public TsoSource {
- public:
-  Result<int64_t> GetTs() override {
-    if (fail_next_ > 0) {
-      --fail_next_;
-      return Status::Unavailable("pd is unreachable");
-    }
-    return oracle_.Next(now_ms);
-  }
-  void FailNext(int calls) { fail_next_ = calls; }
+using testing_support::kStartMs;
+using testing_support::ManualTso;
 
-  int64_t now_ms = 0;
-
- private:
-  TsoOracle oracle_;
-  int fail_next_ = 0;
-};
-
-// 2023-11-14T22:13:20Z: a realistic wall clock, so TSOs look like upstream's.
-inline constexpr int64_t kStartMs = 1'700'000'000'000;
 inline constexpr char kDrainerId[] = "drainer-1:8249";
 inline constexpr char kDrainerHost[] = "127.0.0.1:8249";
 // Bounds the fixture's delivery loop: a node that keeps asking without progress is a bug.

@@ -1,17 +1,16 @@
-// Test support for PumpNode tests: a manual TSO source and a fixture that wires a node to a
-// MemoryBinlogStore, a MemoryRegistry and a private PumpMetrics, and drives it by hand
-// (explicit now_ms, no threads). Used by pump_node_test.cc and pump_http_test.cc only.
+// Test support for PumpNode tests: a fixture that wires a node to a MemoryBinlogStore, a
+// MemoryRegistry, a ManualTso (reference/core/testing) and a private PumpMetrics, and drives
+// it by hand (explicit now_ms, no threads). Used by pump_node_test.cc and pump_http_test.cc
+// only.
 #pragma once
 
 #include <memory>
-#include <optional>
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "reference/core/binlog_codec.h"
-#include "reference/core/tso.h"
-#include "reference/core/tso_source.h"
+#include "reference/core/testing/manual_tso_source.h"
 #include "reference/metrics/pump_metrics.h"
 #include "reference/pump/pump_node.h"
 #include "reference/registry/memory_registry.h"
@@ -19,31 +18,6 @@
 
 namespace tidb_binlog::testing_support {
 
-// A TsoSource driven by the test's clock (`now_ms`), optionally pinned to a fixed value or
-// made to fail.
-class ManualTso final : public TsoSource {
- public:
-  Result<int64_t> GetTs() override {
-    if (fail_next_ > 0) {
-      --fail_next_;
-      return Status::Unavailable("pd is unreachable");
-    }
-    if (fixed_) return *fixed_;
-    return oracle_.Next(now_ms);
-  }
-  void FailNext(int calls) { fail_next_ = calls; }
-  void Pin(int64_t ts) { fixed_ = ts; }
-
-  int64_t now_ms = 0;
-
- private:
-  TsoOracle oracle_;
-  std::optional<int64_t> fixed_;
-  int fail_next_ = 0;
-};
-
-// 2023-11-14T22:13:20Z: a realistic wall clock, so TSOs look like upstream's.
-inline constexpr int64_t kStartMs = 1'700'000'000'000;
 inline constexpr uint64_t kClusterId = 6'879'000'000'000'000'001ULL;
 inline constexpr char kPumpId[] = "pump-1:8250";
 inline constexpr char kPumpHost[] = "127.0.0.1:8250";
