@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
-#include <limits>
 #include <utility>
 
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include "reference/core/assert.h"
+#include "reference/core/node_timer.h"
 
 namespace tidb_binlog {
 
@@ -62,7 +62,7 @@ void NodeHost::Drive() {
 void NodeHost::Rearm() {
   const int64_t due_ms = NodeNextTimerMs();
   if (due_ms == armed_ms_) return;  // already armed for it
-  if (due_ms == std::numeric_limits<int64_t>::max()) {
+  if (due_ms == kNoTimerMs) {
     timer_.cancel();
     armed_ms_ = -1;
     return;

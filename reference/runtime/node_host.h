@@ -69,6 +69,7 @@ class NodeHost : public std::enable_shared_from_this<NodeHost> {
 
   // The node's own calls.
   virtual void NodeOnTimer(int64_t now_ms) = 0;
+  // kNoTimerMs (reference/core/node_timer.h) when the node wants no call.
   virtual int64_t NodeNextTimerMs() const = 0;
   virtual bool NodeStopped() const = 0;
   virtual void NodeShutdown(int64_t now_ms) = 0;
