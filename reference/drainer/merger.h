@@ -1,7 +1,10 @@
 // Merger: the drainer's k-way merge of per-pump binlog streams by commit_ts (UPSTREAM.md §8.2).
 //
-// Each tracked pump is a *source*, named by its node id. Its puller hands pulled items to
-// Push(); Pop() moves the merged stream out. The contract is upstream's:
+// Each tracked pump is a *source*, named by its node id. Its puller hands each pulled batch
+// to PushBatch() (moved in whole, O(1) per batch); Drain() hands the merged stream out as
+// runs, spans into those batches (no copy). Pop() moves merged items into a vector for
+// callers that want ownership; Push()/PushSome() take single items or a prefix of a span.
+// The contract is upstream's:
 //  - Items are emitted only while every source has at least one item buffered: a source with
 //    nothing buffered (a paused, slow or unreachable pump) stalls the whole merge, because
 //    it might still send a smaller commit_ts (UPSTREAM.md §11 #14, intended).
@@ -9,31 +12,34 @@
 //    the checkpoint ts. An item whose commit_ts equals the latest emitted ts is dropped as a
 //    duplicate; one below it is dropped as disorder. Both are counted (MergerStats).
 //  - Among sources, the head item with the smallest (commit_ts, node id) goes first, so the
-//    result depends only on the items and node ids (never on pointers or arrival order).
+//    result depends only on the items and node ids (never on pointers, arrival order or how
+//    the items were split into batches).
 // Upstream holds one item per source; we buffer up to MergerLimits per source (by count
 // AND bytes, so a fast pump cannot make the drainer run out of memory), which emits exactly
 // the same sequence: each buffer's head plays the role of upstream's one held item.
 //
-// Algorithm: a binary min-heap of (head commit_ts, source rank) with replace-top, emitting a
-// run from the top source while its next item still sorts before the runner-up
-// (PERFORMANCE.md §5b: 5x a plain heap when pumps produce runs). Buffers are ring buffers
-// that only allocate while growing to their limit.
+// Algorithm: a binary min-heap of (head commit_ts, source rank) with replace-top; the top
+// source emits a run, the longest prefix of its current chunk that still sorts before the
+// runner-up (PERFORMANCE.md §5b: 5x a plain heap when pumps produce runs). A source buffers
+// a FIFO of chunks (the pushed vectors, each with a head index), so neither pushing a batch
+// nor emitting a run copies items. A run ends at a chunk's end, at a duplicate or
+// out-of-order item (dropped and counted by the next step), or where the runner-up takes over.
 //
 // Not for: pulling, decoding, or deciding when a pump's source may be removed (the drainer
 // node does that). Sans-I/O.
-// Thread safety: none; one owner (the drainer node, serialised by its driver).
+// Thread safety: none; one owner (the drainer node, serialised by its driver). Drain()'s
+// callback must not call back into the merger (asserted).
 #pragma once
 
 #include <algorithm>
 #include <concepts>
-#include <iterator>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <span>
 #include <string>
 #include <string_view>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -43,12 +49,17 @@
 namespace tidb_binlog {
 
 // Per-source buffer bounds. Upstream holds 1 item per source behind an unbuffered channel;
-// a few thousand lets a puller receive a whole batch without waiting for the merge.
+// a few thousand lets a puller hand over whole pulled batches without waiting for the merge.
 inline constexpr size_t kMergeBufferedItemsPerSourceMax = 4096;
 // 64 MiB per pump keeps k pumps' worth of large transactions well below a drainer's memory.
 inline constexpr size_t kMergeBufferedBytesPerSourceMax = size_t{64} << 20;
-// First allocation of a source's ring buffer (it doubles up to the item limit).
-inline constexpr size_t kMergeRingInitialCapacityItems = 16;
+// Single items (Push, PushSome) are appended to the newest chunk while it holds fewer than
+// this many items: item-by-item feeding then costs one allocation per this many items, and a
+// chunk's memory is released soon after its last item is merged.
+inline constexpr size_t kMergeAppendChunkItemsMax = 256;
+// Released chunk slots at the front of a source's chunk list are compacted away once there
+// are at least this many of them (and they are the majority), so the list stays bounded.
+inline constexpr size_t kMergeChunkSlotsCompactMin = 32;
 
 // What the merger needs from an item: a commit ts member and an ADL-visible size in bytes
 // (for the byte bound). Items must be default-constructible and movable.
@@ -59,8 +70,8 @@ concept MergeableItem = std::default_initializable<Item> && std::movable<Item> &
                           { MergeItemBytes(item) } -> std::convertible_to<size_t>;
                         };
 
-// The drainer's item: a binlog as pulled (marshalled tipb Binlog) with its commit ts, so
-// only emitted items need decoding.
+// A simple item: a binlog as pulled (marshalled tipb Binlog) with its commit ts, so only
+// emitted items need decoding.
 struct MergeItem {
   int64_t commit_ts = 0;
   std::string payload;
@@ -83,77 +94,46 @@ struct MergerStats {
 
 namespace merger_internal {
 
-// FIFO of items over a power-of-two ring; grows by doubling, never shrinks. Bulk appends
-// and removals move contiguous segments (memcpy for trivially copyable items).
+// A pushed vector of items and the index of its first item not yet merged.
 template <typename Item>
-class Ring {
- public:
-  bool empty() const { return size_ == 0; }
-  size_t size() const { return size_; }
-  Item& front() { return slots_[head_]; }
-  const Item& front() const { return slots_[head_]; }
-  const Item& at(size_t i) const { return slots_[(head_ + i) & (slots_.size() - 1)]; }
+struct Chunk {
+  std::vector<Item> items;
+  size_t head = 0;
 
-  void push_back(Item&& item) {
-    Reserve(size_ + 1);
-    slots_[(head_ + size_) & (slots_.size() - 1)] = std::move(item);
-    ++size_;
+  size_t remaining() const { return items.size() - head; }
+};
+
+// FIFO of non-empty chunks. A vector with a front index rather than a std::deque: its move
+// is noexcept (sources live in a vector that is reshuffled by AddSource), and released slots
+// are reused instead of reallocated.
+template <typename Item>
+class ChunkQueue {
+ public:
+  bool empty() const { return front_ == chunks_.size(); }
+  Chunk<Item>& front() { return chunks_[front_]; }
+  const Chunk<Item>& front() const { return chunks_[front_]; }
+  Chunk<Item>& back() { return chunks_.back(); }
+
+  void push_back(std::vector<Item>&& items) {
+    BINLOG_ASSERT(!items.empty());
+    chunks_.push_back(Chunk<Item>{std::move(items), 0});
   }
-  // Moves all of `items` to the back.
-  void append(std::span<Item> items) {
-    Reserve(size_ + items.size());
-    const size_t tail = (head_ + size_) & (slots_.size() - 1);
-    const size_t first = std::min(items.size(), slots_.size() - tail);
-    std::move(items.begin(), items.begin() + first, slots_.begin() + tail);
-    std::move(items.begin() + first, items.end(), slots_.begin());
-    size_ += items.size();
-  }
-  // Moves the front item out.
-  Item take_front() {
-    Item item = std::move(slots_[head_]);
-    head_ = (head_ + 1) & (slots_.size() - 1);
-    --size_;
-    return item;
-  }
-  // The items from the front up to the end of the storage (or of the items): the first of
-  // at most two contiguous segments.
-  std::span<const Item> front_segment() const {
-    if (size_ == 0) return {};
-    return {slots_.data() + head_, std::min(size_, slots_.size() - head_)};
-  }
-  // Moves the first `n` items to the end of `out`.
-  void move_front_to(size_t n, std::vector<Item>& out) {
-    const size_t first = std::min(n, slots_.size() - head_);
-    MoveRange(slots_.data() + head_, first, out);
-    MoveRange(slots_.data(), n - first, out);
-    head_ = (head_ + n) & (slots_.size() - 1);
-    size_ -= n;
+  // Releases the front chunk's items.
+  void pop_front() {
+    chunks_[front_] = Chunk<Item>{};
+    ++front_;
+    if (front_ == chunks_.size()) {
+      chunks_.clear();
+      front_ = 0;
+    } else if (front_ >= kMergeChunkSlotsCompactMin && 2 * front_ >= chunks_.size()) {
+      chunks_.erase(chunks_.begin(), chunks_.begin() + static_cast<std::ptrdiff_t>(front_));
+      front_ = 0;
+    }
   }
 
  private:
-  void Reserve(size_t needed) {
-    if (needed <= slots_.size()) return;
-    size_t capacity = std::max(kMergeRingInitialCapacityItems, slots_.size());
-    while (capacity < needed) capacity *= 2;
-    std::vector<Item> bigger(capacity);
-    for (size_t i = 0; i < size_; ++i) {
-      bigger[i] = std::move(slots_[(head_ + i) & (slots_.size() - 1)]);
-    }
-    slots_ = std::move(bigger);
-    head_ = 0;
-  }
-
-  static void MoveRange(Item* begin, size_t n, std::vector<Item>& out) {
-    if constexpr (std::is_trivially_copyable_v<Item>) {
-      out.insert(out.end(), begin, begin + n);  // one memmove
-    } else {
-      out.insert(out.end(), std::make_move_iterator(begin), std::make_move_iterator(begin + n));
-    }
-  }
-
-  std::vector<Item> slots_;  // size is a power of two (or 0)
-  size_t head_ = 0;
-  size_t size_ = 0;
+  std::vector<Chunk<Item>> chunks_;
+  size_t front_ = 0;
 };
 
 }  // namespace merger_internal
@@ -178,6 +158,13 @@ class Merger {
   // Node ids of the sources with nothing buffered: the ones a stalled merge waits for.
   std::vector<std::string> EmptySources() const;
 
+  // Buffers a whole pulled batch for `node_id` by move: O(1) in the number of items apart
+  // from summing their sizes. The batch is taken whole if the source has nothing buffered
+  // (however large: a source must be able to make progress), or if the source's count and
+  // byte bounds hold with it added; otherwise kResourceExhausted and `batch` is left to the
+  // caller untouched. kNotFound for an unknown source. An empty batch is accepted as a no-op.
+  // The items need not be sorted: duplicates and disorder are dropped when they are merged.
+  Status PushBatch(std::string_view node_id, std::vector<Item>&& batch);
   // Buffers `item` for `node_id`. kResourceExhausted when the source's buffer is at its
   // count or byte bound (a source with nothing buffered always takes one item, however
   // large); kNotFound for an unknown source. `item` is moved from only on success.
@@ -186,8 +173,16 @@ class Merger {
   // were taken (0 when full). kNotFound for an unknown source.
   Result<size_t> PushSome(std::string_view node_id, std::span<Item> items);
 
-  // Appends up to `max_items` merged items to `out` and returns how many. Stops early when
-  // some source has nothing buffered (the merge is stalled) or there are no sources.
+  // Merges up to `max_items` items and hands them out in order as runs: calls
+  // `on_run(std::span<Item>)` once per run (never with an empty span). The span points into
+  // the merger's buffers and is valid only during the call; `on_run` may move the items out
+  // (they are not looked at again) but must not call any Merger method. Returns how many
+  // items were handed out; stops early when some source has nothing buffered (the merge is
+  // stalled) or there are no sources. stats() and latest_ts() already count a run when
+  // `on_run` sees it.
+  template <typename Fn>
+  size_t Drain(size_t max_items, Fn&& on_run);
+  // Drain() that appends the merged items to `out` by move. Returns how many.
   size_t Pop(std::vector<Item>& out, size_t max_items);
 
   int64_t latest_ts() const { return latest_ts_; }
@@ -200,8 +195,9 @@ class Merger {
 
   struct Source {
     std::string node_id;
-    merger_internal::Ring<Item> items;
-    size_t bytes = 0;
+    merger_internal::ChunkQueue<Item> chunks;
+    size_t items = 0;  // buffered (not yet merged or dropped) items over all chunks
+    size_t bytes = 0;  // MergeItemBytes of those items
   };
   // Heap entry: the cached head commit_ts of a source and its slot. Slots are ranks in
   // node-id order, so (ts, slot) is the deterministic merge key.
@@ -212,21 +208,56 @@ class Merger {
   static bool Before(const Entry& a, const Entry& b) {
     return a.ts < b.ts || (a.ts == b.ts && a.slot < b.slot);
   }
+  // A run found in the front chunk of the top source, before it is handed out.
+  struct Run {
+    size_t length = 0;
+    size_t bytes = 0;
+    int64_t last_ts = 0;
+  };
+  // Marks the merger busy for the duration of a Drain() so that a callback re-entering it
+  // is caught.
+  class DrainScope {
+   public:
+    explicit DrainScope(bool& draining) : draining_(draining) {
+      BINLOG_ASSERT(!draining_);
+      draining_ = true;
+    }
+    ~DrainScope() { draining_ = false; }
+    DrainScope(const DrainScope&) = delete;
+    DrainScope& operator=(const DrainScope&) = delete;
+
+   private:
+    bool& draining_;
+  };
 
   uint32_t FindSlot(std::string_view node_id) const;
-  bool HasRoom(const Source& source, size_t item_bytes) const;
-  void Buffer(Source& source, Item&& item);
-  Item TakeHead(Source& source);
+  // The source named `node_id`, ready to take items; null (and `status` set) if unknown.
+  Source* SourceForPush(std::string_view node_id, Status& status);
+  // True when `items` more items of `bytes` more bytes keep `source` within its bounds.
+  bool WithinBounds(const Source& source, size_t items, size_t bytes) const;
+  // What Push and PushBatch accept: anything into an empty source, else within the bounds.
+  bool Fits(const Source& source, size_t items, size_t bytes) const {
+    return source.items == 0 || WithinBounds(source, items, bytes);
+  }
+  // Moves [begin, end) onto the newest chunk if it is small, else into a new chunk.
+  template <typename It>
+  void Append(Source& source, It begin, It end, size_t bytes);
+  static int64_t HeadTs(const Source& source) {
+    const merger_internal::Chunk<Item>& chunk = source.chunks.front();
+    return chunk.items[chunk.head].commit_ts;
+  }
+  // Consumes `n` items from the front chunk of `source` (accounting already done).
+  static void Advance(Source& source, size_t n);
   // True when the heap holds every source and the top source has an item.
   bool Ready();
   void BuildHeap();
   void SiftDownTop();
-  void Offer(Item&& item, std::vector<Item>& out);
   Entry RunnerUp() const;
-  // Moves the longest prefix of `source` (at most `room` items) that is strictly increasing,
-  // above the latest emitted ts and sorts before `runner` to `out`; returns its length.
-  size_t EmitRun(Source& source, uint32_t slot, const Entry& runner, size_t room,
-                 std::vector<Item>& out);
+  // The longest prefix of the front chunk of `source` (at most `room` items) that is
+  // strictly increasing, above the latest emitted ts and sorts before `runner`.
+  Run FindRun(const Source& source, uint32_t slot, const Entry& runner, size_t room) const;
+  // Drops the head of `source`, which is at or below the latest emitted ts, and counts it.
+  void DropHead(Source& source);
 
   MergerLimits limits_;
   int64_t latest_ts_;
@@ -236,6 +267,7 @@ class Merger {
   bool heap_built_ = false;
   // The top source ran empty: its cached key is stale until it is refilled and sifted.
   bool top_stale_ = false;
+  bool draining_ = false;  // inside Drain(): the callback must not re-enter
 };
 
 // ---------------------------------------------------------------------------------------
@@ -251,6 +283,7 @@ uint32_t Merger<Item>::FindSlot(std::string_view node_id) const {
 
 template <MergeableItem Item>
 Status Merger<Item>::AddSource(std::string_view node_id) {
+  BINLOG_ASSERT(!draining_);
   auto it = std::lower_bound(sources_.begin(), sources_.end(), node_id,
                              [](const Source& s, std::string_view id) { return s.node_id < id; });
   if (it != sources_.end() && it->node_id == node_id) {
@@ -259,18 +292,19 @@ Status Merger<Item>::AddSource(std::string_view node_id) {
   Source source;
   source.node_id = std::string(node_id);
   sources_.insert(it, std::move(source));
-  // Slots (ranks) shifted: rebuild the heap lazily at the next Pop.
+  // Slots (ranks) shifted: rebuild the heap lazily at the next Drain.
   heap_built_ = false;
   return Status::Ok();
 }
 
 template <MergeableItem Item>
 Result<size_t> Merger<Item>::RemoveSource(std::string_view node_id) {
+  BINLOG_ASSERT(!draining_);
   uint32_t slot = FindSlot(node_id);
   if (slot == kNoSlot) {
     return Status::NotFound("merge source " + std::string(node_id) + " not found");
   }
-  size_t discarded = sources_[slot].items.size();
+  size_t discarded = sources_[slot].items;
   stats_.discarded_on_remove += static_cast<int64_t>(discarded);
   sources_.erase(sources_.begin() + slot);
   heap_built_ = false;
@@ -289,67 +323,101 @@ template <MergeableItem Item>
 std::vector<std::string> Merger<Item>::EmptySources() const {
   std::vector<std::string> ids;
   for (const Source& s : sources_) {
-    if (s.items.empty()) ids.push_back(s.node_id);
+    if (s.items == 0) ids.push_back(s.node_id);
   }
   return ids;
 }
 
 template <MergeableItem Item>
-bool Merger<Item>::HasRoom(const Source& source, size_t item_bytes) const {
-  if (source.items.empty()) return true;
-  return source.items.size() < limits_.items_per_source_max &&
-         source.bytes + item_bytes <= limits_.bytes_per_source_max;
+typename Merger<Item>::Source* Merger<Item>::SourceForPush(std::string_view node_id,
+                                                           Status& status) {
+  BINLOG_ASSERT(!draining_);
+  uint32_t slot = FindSlot(node_id);
+  if (slot == kNoSlot) {
+    status = Status::NotFound("merge source " + std::string(node_id) + " not found");
+    return nullptr;
+  }
+  return &sources_[slot];
 }
 
 template <MergeableItem Item>
-void Merger<Item>::Buffer(Source& source, Item&& item) {
-  source.bytes += MergeItemBytes(item);
-  source.items.push_back(std::move(item));
+bool Merger<Item>::WithinBounds(const Source& source, size_t items, size_t bytes) const {
+  // Written as room left so that SIZE_MAX bounds cannot overflow.
+  const size_t items_room =
+      limits_.items_per_source_max - std::min(source.items, limits_.items_per_source_max);
+  const size_t bytes_room =
+      limits_.bytes_per_source_max - std::min(source.bytes, limits_.bytes_per_source_max);
+  return items <= items_room && bytes <= bytes_room;
 }
 
 template <MergeableItem Item>
-Item Merger<Item>::TakeHead(Source& source) {
-  Item item = source.items.take_front();
-  source.bytes -= MergeItemBytes(item);
-  return item;
+template <typename It>
+void Merger<Item>::Append(Source& source, It begin, It end, size_t bytes) {
+  const size_t n = static_cast<size_t>(end - begin);
+  if (n == 0) return;
+  if (!source.chunks.empty() &&
+      source.chunks.back().items.size() + n <= kMergeAppendChunkItemsMax) {
+    std::vector<Item>& items = source.chunks.back().items;
+    items.insert(items.end(), std::make_move_iterator(begin), std::make_move_iterator(end));
+  } else {
+    std::vector<Item> items;
+    items.reserve(std::max(n, kMergeAppendChunkItemsMax));
+    items.insert(items.end(), std::make_move_iterator(begin), std::make_move_iterator(end));
+    source.chunks.push_back(std::move(items));
+  }
+  source.items += n;
+  source.bytes += bytes;
+}
+
+template <MergeableItem Item>
+Status Merger<Item>::PushBatch(std::string_view node_id, std::vector<Item>&& batch) {
+  Status status;
+  Source* source = SourceForPush(node_id, status);
+  if (source == nullptr) return status;
+  if (batch.empty()) return Status::Ok();
+  size_t bytes = 0;
+  for (const Item& item : batch) bytes += MergeItemBytes(item);
+  if (!Fits(*source, batch.size(), bytes)) {
+    return Status::ResourceExhausted("merge buffer of source " + source->node_id + " is full");
+  }
+  source->items += batch.size();
+  source->bytes += bytes;
+  source->chunks.push_back(std::move(batch));
+  batch.clear();  // a moved-from vector is valid but unspecified; leave it empty
+  return Status::Ok();
 }
 
 template <MergeableItem Item>
 Status Merger<Item>::Push(std::string_view node_id, Item&& item) {
-  uint32_t slot = FindSlot(node_id);
-  if (slot == kNoSlot) {
-    return Status::NotFound("merge source " + std::string(node_id) + " not found");
+  Status status;
+  Source* source = SourceForPush(node_id, status);
+  if (source == nullptr) return status;
+  const size_t bytes = MergeItemBytes(item);
+  if (!Fits(*source, 1, bytes)) {
+    return Status::ResourceExhausted("merge buffer of source " + source->node_id + " is full");
   }
-  Source& source = sources_[slot];
-  if (!HasRoom(source, MergeItemBytes(item))) {
-    return Status::ResourceExhausted("merge buffer of source " + source.node_id + " is full");
-  }
-  Buffer(source, std::move(item));
+  Append(*source, &item, &item + 1, bytes);
   return Status::Ok();
 }
 
 template <MergeableItem Item>
 Result<size_t> Merger<Item>::PushSome(std::string_view node_id, std::span<Item> items) {
-  uint32_t slot = FindSlot(node_id);
-  if (slot == kNoSlot) {
-    return Status::NotFound("merge source " + std::string(node_id) + " not found");
-  }
-  Source& source = sources_[slot];
-  // Count what fits first, then move it in one go.
-  size_t count = source.items.size();
-  size_t bytes = source.bytes;
+  Status status;
+  Source* source = SourceForPush(node_id, status);
+  if (source == nullptr) return status;
+  // Count what fits first, then move it in one go. The first item always fits an empty
+  // source (as in Push); the rest must keep the bounds.
   size_t taken = 0;
+  size_t bytes = 0;
   while (taken < items.size()) {
     const size_t item_bytes = MergeItemBytes(items[taken]);
-    const bool fits = count == 0 || (count < limits_.items_per_source_max &&
-                                     bytes + item_bytes <= limits_.bytes_per_source_max);
+    const bool fits = (source->items == 0 && taken == 0) ||
+                      WithinBounds(*source, taken + 1, bytes + item_bytes);
     if (!fits) break;
-    ++count;
-    bytes += item_bytes;
     ++taken;
+    bytes += item_bytes;
   }
-  source.items.append(items.first(taken));
-  source.bytes = bytes;
+  Append(*source, items.begin(), items.begin() + static_cast<std::ptrdiff_t>(taken), bytes);
   return taken;
 }
 
@@ -358,7 +426,7 @@ void Merger<Item>::BuildHeap() {
   heap_.clear();
   heap_.reserve(sources_.size());
   for (uint32_t slot = 0; slot < sources_.size(); ++slot) {
-    heap_.push_back(Entry{sources_[slot].items.front().commit_ts, slot});
+    heap_.push_back(Entry{HeadTs(sources_[slot]), slot});
   }
   // std::make_heap builds a max-heap: invert the order to get the smallest key on top.
   std::make_heap(heap_.begin(), heap_.end(),
@@ -372,16 +440,16 @@ bool Merger<Item>::Ready() {
   if (sources_.empty()) return false;
   if (!heap_built_) {
     for (const Source& s : sources_) {
-      if (s.items.empty()) return false;
+      if (s.items == 0) return false;
     }
     BuildHeap();
     return true;
   }
   // Only the top source is ever drained, so the others are non-empty by construction.
   Source& top = sources_[heap_[0].slot];
-  if (top.items.empty()) return false;
+  if (top.items == 0) return false;
   if (top_stale_) {
-    heap_[0].ts = top.items.front().commit_ts;
+    heap_[0].ts = HeadTs(top);
     SiftDownTop();
     top_stale_ = false;
   }
@@ -405,20 +473,6 @@ void Merger<Item>::SiftDownTop() {
 }
 
 template <MergeableItem Item>
-void Merger<Item>::Offer(Item&& item, std::vector<Item>& out) {
-  const int64_t ts = item.commit_ts;
-  if (ts > latest_ts_) {
-    latest_ts_ = ts;
-    ++stats_.emitted;
-    out.push_back(std::move(item));
-  } else if (ts == latest_ts_) {
-    ++stats_.duplicates;
-  } else {
-    ++stats_.disorder;
-  }
-}
-
-template <MergeableItem Item>
 typename Merger<Item>::Entry Merger<Item>::RunnerUp() const {
   // The smaller child of the root; with one source there is none (an unbeatable key).
   Entry runner{std::numeric_limits<int64_t>::max(), kNoSlot};
@@ -428,68 +482,103 @@ typename Merger<Item>::Entry Merger<Item>::RunnerUp() const {
 }
 
 template <MergeableItem Item>
-size_t Merger<Item>::EmitRun(Source& source, uint32_t slot, const Entry& runner, size_t room,
-                             std::vector<Item>& out) {
+typename Merger<Item>::Run Merger<Item>::FindRun(const Source& source, uint32_t slot,
+                                                 const Entry& runner, size_t room) const {
   // Sorting before the runner-up means ts < runner.ts, or ts == runner.ts from a smaller
-  // slot; being emitted needs ts > the latest emitted ts (strictly increasing).
+  // slot, i.e. ts <= max_ts; being emitted needs ts > the latest emitted ts.
+  Run run;
+  run.last_ts = latest_ts_;
   const bool ties_win = slot < runner.slot;
-  auto qualifies = [&](int64_t ts, int64_t last) {
-    return ts > last && (ts < runner.ts || (ties_win && ts == runner.ts));
-  };
-  const size_t limit = std::min(room, source.items.size());
-  int64_t last = latest_ts_;
-  size_t bytes = 0;
+  if (!ties_win && runner.ts == std::numeric_limits<int64_t>::min()) return run;
+  const int64_t max_ts = ties_win ? runner.ts : runner.ts - 1;
+  const merger_internal::Chunk<Item>& chunk = source.chunks.front();
+  const Item* items = chunk.items.data() + chunk.head;
+  const size_t limit = std::min(room, chunk.remaining());
   size_t n = 0;
-  // Scan the contiguous first segment, then (if the run reaches its end) the rest.
-  std::span<const Item> segment = source.items.front_segment();
-  const size_t first_limit = std::min(limit, segment.size());
-  for (; n < first_limit && qualifies(segment[n].commit_ts, last); ++n) {
-    last = segment[n].commit_ts;
-    bytes += MergeItemBytes(segment[n]);
+  size_t bytes = 0;
+  int64_t last = latest_ts_;
+  for (; n < limit; ++n) {
+    const int64_t ts = items[n].commit_ts;
+    if (ts <= last || ts > max_ts) break;
+    last = ts;
+    bytes += MergeItemBytes(items[n]);
   }
-  if (n == first_limit) {
-    for (; n < limit && qualifies(source.items.at(n).commit_ts, last); ++n) {
-      last = source.items.at(n).commit_ts;
-      bytes += MergeItemBytes(source.items.at(n));
+  run.length = n;
+  run.bytes = bytes;
+  run.last_ts = last;
+  return run;
+}
+
+template <MergeableItem Item>
+void Merger<Item>::Advance(Source& source, size_t n) {
+  merger_internal::Chunk<Item>& chunk = source.chunks.front();
+  chunk.head += n;
+  source.items -= n;
+  if (chunk.remaining() == 0) source.chunks.pop_front();
+}
+
+template <MergeableItem Item>
+void Merger<Item>::DropHead(Source& source) {
+  merger_internal::Chunk<Item>& chunk = source.chunks.front();
+  const Item& item = chunk.items[chunk.head];
+  BINLOG_ASSERT(item.commit_ts <= latest_ts_);
+  if (item.commit_ts == latest_ts_) {
+    ++stats_.duplicates;
+  } else {
+    ++stats_.disorder;
+  }
+  source.bytes -= MergeItemBytes(item);
+  Advance(source, 1);
+}
+
+template <MergeableItem Item>
+template <typename Fn>
+size_t Merger<Item>::Drain(size_t max_items, Fn&& on_run) {
+  DrainScope scope(draining_);
+  size_t emitted = 0;
+  while (emitted < max_items && Ready()) {
+    Entry& top = heap_[0];
+    Source& source = sources_[top.slot];
+    const Entry runner = RunnerUp();
+    // Hand out runs of the top source while its head sorts before the runner-up. A head at
+    // or below the latest emitted ts ends a run and is dropped on its own.
+    for (;;) {
+      const Run run = FindRun(source, top.slot, runner, max_items - emitted);
+      if (run.length == 0) {
+        DropHead(source);
+      } else {
+        latest_ts_ = run.last_ts;
+        stats_.emitted += static_cast<int64_t>(run.length);
+        source.bytes -= run.bytes;
+        merger_internal::Chunk<Item>& chunk = source.chunks.front();
+        on_run(std::span<Item>(chunk.items.data() + chunk.head, run.length));
+        emitted += run.length;
+        Advance(source, run.length);
+      }
+      if (source.items == 0) {
+        top_stale_ = true;  // stalled on this source until it is refilled
+        return emitted;
+      }
+      top.ts = HeadTs(source);
+      if (emitted == max_items || !Before(top, runner)) break;
     }
+    SiftDownTop();
   }
-  if (n == 0) return 0;
-  source.items.move_front_to(n, out);
-  source.bytes -= bytes;
-  latest_ts_ = last;
-  stats_.emitted += static_cast<int64_t>(n);
-  return n;
+  return emitted;
 }
 
 template <MergeableItem Item>
 size_t Merger<Item>::Pop(std::vector<Item>& out, size_t max_items) {
-  const size_t start = out.size();
-  // Counted from `start` (not as start + max_items, which overflows for SIZE_MAX).
-  auto room = [&] { return max_items - (out.size() - start); };
-  while (room() > 0 && Ready()) {
-    Entry& top = heap_[0];
-    Source& source = sources_[top.slot];
-    const Entry runner = RunnerUp();
-    // Emit runs of the top source while its head sorts before the runner-up. A head at or
-    // below the latest emitted ts ends a run and is dropped on its own.
-    for (;;) {
-      if (EmitRun(source, top.slot, runner, room(), out) == 0) Offer(TakeHead(source), out);
-      if (source.items.empty()) {
-        top_stale_ = true;  // stalled on this source until it is refilled
-        return out.size() - start;
-      }
-      top.ts = source.items.front().commit_ts;
-      if (room() == 0 || !Before(top, runner)) break;
-    }
-    SiftDownTop();
-  }
-  return out.size() - start;
+  return Drain(max_items, [&out](std::span<Item> run) {
+    out.insert(out.end(), std::make_move_iterator(run.begin()),
+               std::make_move_iterator(run.end()));
+  });
 }
 
 template <MergeableItem Item>
 size_t Merger<Item>::buffered_items(std::string_view node_id) const {
   uint32_t slot = FindSlot(node_id);
-  return slot == kNoSlot ? 0 : sources_[slot].items.size();
+  return slot == kNoSlot ? 0 : sources_[slot].items;
 }
 
 template <MergeableItem Item>
