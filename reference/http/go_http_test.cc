@@ -11,6 +11,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "reference/http/http_test_util.h"
+
 namespace tidb_binlog {
 namespace {
 
@@ -18,22 +20,8 @@ namespace http = boost::beast::http;
 using ::testing::ElementsAre;
 using ::testing::Pair;
 
-std::vector<std::pair<std::string, std::string>> Fields(const HttpResponse& response) {
-  std::vector<std::pair<std::string, std::string>> fields;
-  for (const auto& field : response.base()) {
-    fields.emplace_back(field.name_string(), field.value());
-  }
-  return fields;
-}
-
-HttpRequest Request(std::string_view method, std::string_view target, unsigned version = 11) {
-  HttpRequest request;
-  request.method_string(method);
-  request.target(target);
-  request.version(version);
-  if (version >= 11) request.set(http::field::host, "localhost:8250");
-  return request;
-}
+using testing_util::Fields;
+using testing_util::Request;
 
 TEST(CleanPathTest, MatchesNetHttpCleanPath) {
   const std::vector<std::pair<std::string, std::string>> cases = {

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "reference/http/go_http.h"
+#include "reference/http/http_test_util.h"
 
 namespace tidb_binlog {
 namespace {
@@ -20,23 +21,8 @@ namespace http = boost::beast::http;
 using ::testing::ElementsAre;
 using ::testing::Pair;
 
-// Fields in wire order, as (name, value).
-std::vector<std::pair<std::string, std::string>> Fields(const HttpResponse& response) {
-  std::vector<std::pair<std::string, std::string>> fields;
-  for (const auto& field : response.base()) {
-    fields.emplace_back(field.name_string(), field.value());
-  }
-  return fields;
-}
-
-HttpRequest Request(std::string_view method, std::string_view target) {
-  HttpRequest request;
-  request.method_string(method);
-  request.target(target);
-  request.version(11);
-  request.set(http::field::host, "127.0.0.1:8250");
-  return request;
-}
+using testing_util::Fields;
+using testing_util::Request;
 
 Handler Echo(std::string name) {
   return [name](const HttpRequest&, const PathParams& params) {
