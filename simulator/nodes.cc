@@ -237,6 +237,7 @@ void World::StartDrainer(int i) {
   DrainerOptions options;
   options.node_id = drainer.id;
   options.advertise_addr = "drainer-" + std::to_string(i) + ".sim:8249";
+  if (config_.pull_poll_delay_ms > 0) options.pull_poll_delay_ms = config_.pull_poll_delay_ms;
   drainer.checkpoint =
       std::make_unique<MemoryCheckpoint>(drainer.checkpoint_file, options.initial_commit_ts);
   MetricsOptions metrics_options;
@@ -361,73 +362,90 @@ void World::ObserveNodeStates() {
 }
 
 // Endpoint consistency (issue 4 §3): pump /status and /drainers against the registry,
-// drainer /status LastTS against /commit_ts, all called in-process through the routers.
+// drainer /status LastTS against /commit_ts, all called in-process through the routers. Up
+// to kEndpointCheckNodesMax nodes of each kind per check, in turns; the check stops at the
+// first failure (Check*Endpoints return false).
 void World::CheckEndpoints() {
   auto pump_records = registry_.ListNodes(NodeKind::kPump);
   auto drainer_records = registry_.ListNodes(NodeKind::kDrainer);
   if (!pump_records.ok() || !drainer_records.ok()) return;
-  for (int i = 0; i < config_.pumps; ++i) {
-    SimPump& pump = pumps_[i];
-    if (!pump.up || pump.node->ShuttingDown()) continue;
-    Record(Kind::kEndpointCheck, PumpEndpoint(i));
-    HttpResponse status =
-        pump.router->Route(MakeRequest(boost::beast::http::verb::get, "/status"));
-    std::optional<boost::json::value> body = ParseBody(status);
-    if (!body || !body->is_object() || !body->as_object().contains("status")) {
-      checker_.Fail(now_ms_, "endpoint-consistency", pump.id + " /status: " + status.body());
-      return;
-    }
-    const boost::json::value& map = body->as_object().at("status");
-    if (map.is_null()) continue;  // the registry or TSO failed for this request
-    for (const NodeStatus& record : pump_records.value()) {
-      const boost::json::object& by_id = map.as_object();
-      auto it = by_id.find(record.node_id);
-      if (it == by_id.end() ||
-          it->value().as_object().at("state").as_string() != NodeStateName(record.state)) {
-        checker_.Fail(now_ms_, "endpoint-consistency",
-                      pump.id + " /status disagrees with the registry about " + record.node_id);
-      }
-    }
-    HttpResponse drainers =
-        pump.router->Route(MakeRequest(boost::beast::http::verb::get, "/drainers"));
-    std::optional<boost::json::value> list = ParseBody(drainers);
-    if (!list) {
-      checker_.Fail(now_ms_, "endpoint-consistency", pump.id + " /drainers: " + drainers.body());
-      return;
-    }
-    size_t listed = list->is_array() ? list->as_array().size() : 0;
-    if (listed != drainer_records.value().size() && !list->is_null()) {
-      checker_.Fail(now_ms_, "endpoint-consistency",
-                    pump.id + " /drainers lists " + std::to_string(listed) + " drainers, " +
-                        "the registry " + std::to_string(drainer_records.value().size()));
-    }
+  const int pumps = std::min(config_.pumps, kEndpointCheckNodesMax);
+  for (int k = 0; k < pumps; ++k) {
+    const int i = (endpoint_pump_cursor_ + k) % config_.pumps;
+    if (!CheckPumpEndpoints(i, pump_records.value(), drainer_records.value().size())) return;
   }
-  for (int i = 0; i < config_.drainers; ++i) {
-    SimDrainer& drainer = drainers_[i];
-    if (!drainer.up) continue;
-    Record(Kind::kEndpointCheck, DrainerEndpoint(i));
-    HttpResponse status =
-        drainer.router->Route(MakeRequest(boost::beast::http::verb::get, "/status"));
-    HttpResponse commit =
-        drainer.router->Route(MakeRequest(boost::beast::http::verb::get, "/commit_ts"));
-    std::optional<boost::json::value> s = ParseBody(status);
-    std::optional<boost::json::value> c = ParseBody(commit);
-    if (!s || !c) {
-      checker_.Fail(now_ms_, "endpoint-consistency",
-                    drainer.id + " /status or /commit_ts is not JSON: " + status.body() +
-                        " | " + commit.body());
-      return;
-    }
-    if (s->as_object().at("PumpPos").is_null()) continue;  // no refresh yet: LastTS is 0
-    int64_t last_ts = s->as_object().at("LastTS").to_number<int64_t>();
-    int64_t commit_ts = c->as_object().at("data").as_object().at("ts").to_number<int64_t>();
-    if (last_ts != commit_ts) {
-      checker_.Fail(now_ms_, "endpoint-consistency",
-                    drainer.id + " /status LastTS " + std::to_string(last_ts) +
-                        " != /commit_ts " + std::to_string(commit_ts));
-    }
+  endpoint_pump_cursor_ = (endpoint_pump_cursor_ + pumps) % config_.pumps;
+  if (config_.drainers == 0) return;
+  const int drainers = std::min(config_.drainers, kEndpointCheckNodesMax);
+  for (int k = 0; k < drainers; ++k) {
+    if (!CheckDrainerEndpoints((endpoint_drainer_cursor_ + k) % config_.drainers)) return;
   }
+  endpoint_drainer_cursor_ = (endpoint_drainer_cursor_ + drainers) % config_.drainers;
 }
 
+bool World::CheckPumpEndpoints(int i, const std::vector<NodeStatus>& pump_records,
+                               size_t drainer_records) {
+  SimPump& pump = pumps_[i];
+  if (!pump.up || pump.node->ShuttingDown()) return true;
+  Record(Kind::kEndpointCheck, PumpEndpoint(i));
+  HttpResponse status = pump.router->Route(MakeRequest(boost::beast::http::verb::get, "/status"));
+  std::optional<boost::json::value> body = ParseBody(status);
+  if (!body || !body->is_object() || !body->as_object().contains("status")) {
+    checker_.Fail(now_ms_, "endpoint-consistency", pump.id + " /status: " + status.body());
+    return false;
+  }
+  const boost::json::value& map = body->as_object().at("status");
+  if (map.is_null()) return true;  // the registry or TSO failed for this request
+  for (const NodeStatus& record : pump_records) {
+    const boost::json::object& by_id = map.as_object();
+    auto it = by_id.find(record.node_id);
+    if (it == by_id.end() ||
+        it->value().as_object().at("state").as_string() != NodeStateName(record.state)) {
+      checker_.Fail(now_ms_, "endpoint-consistency",
+                    pump.id + " /status disagrees with the registry about " + record.node_id);
+    }
+  }
+  HttpResponse drainers =
+      pump.router->Route(MakeRequest(boost::beast::http::verb::get, "/drainers"));
+  std::optional<boost::json::value> list = ParseBody(drainers);
+  if (!list) {
+    checker_.Fail(now_ms_, "endpoint-consistency", pump.id + " /drainers: " + drainers.body());
+    return false;
+  }
+  size_t listed = list->is_array() ? list->as_array().size() : 0;
+  if (listed != drainer_records && !list->is_null()) {
+    checker_.Fail(now_ms_, "endpoint-consistency",
+                  pump.id + " /drainers lists " + std::to_string(listed) + " drainers, " +
+                      "the registry " + std::to_string(drainer_records));
+  }
+  return true;
+}
+
+bool World::CheckDrainerEndpoints(int i) {
+  SimDrainer& drainer = drainers_[i];
+  if (!drainer.up) return true;
+  Record(Kind::kEndpointCheck, DrainerEndpoint(i));
+  HttpResponse status =
+      drainer.router->Route(MakeRequest(boost::beast::http::verb::get, "/status"));
+  HttpResponse commit =
+      drainer.router->Route(MakeRequest(boost::beast::http::verb::get, "/commit_ts"));
+  std::optional<boost::json::value> s = ParseBody(status);
+  std::optional<boost::json::value> c = ParseBody(commit);
+  if (!s || !c) {
+    checker_.Fail(now_ms_, "endpoint-consistency",
+                  drainer.id + " /status or /commit_ts is not JSON: " + status.body() + " | " +
+                      commit.body());
+    return false;
+  }
+  if (s->as_object().at("PumpPos").is_null()) return true;  // no refresh yet: LastTS is 0
+  int64_t last_ts = s->as_object().at("LastTS").to_number<int64_t>();
+  int64_t commit_ts = c->as_object().at("data").as_object().at("ts").to_number<int64_t>();
+  if (last_ts != commit_ts) {
+    checker_.Fail(now_ms_, "endpoint-consistency",
+                  drainer.id + " /status LastTS " + std::to_string(last_ts) + " != /commit_ts " +
+                      std::to_string(commit_ts));
+  }
+  return true;
+}
 
 }  // namespace tidb_binlog::sim

@@ -185,6 +185,8 @@ std::string ReplayCommand(const SimConfig& c) {
   if (c.gc_retention_ms != SimConfig{}.gc_retention_ms) {
     out << " --gc-retention " << c.gc_retention_ms << "ms";
   }
+  if (c.row_bytes_max != kDefaultRowBytesMax) out << " --row-bytes " << c.row_bytes_max;
+  if (c.pull_poll_delay_ms != 0) out << " --pull-interval-ms " << c.pull_poll_delay_ms;
   if (!c.planted_bug.empty()) out << " --planted-bug " << c.planted_bug;
   return out.str();
 }

@@ -19,6 +19,10 @@ namespace tidb_binlog::sim {
 
 // Faults are considered once per this much virtual time.
 inline constexpr int64_t kFaultTickMilliseconds = 1'000;
+// Writers' row sizes are drawn from [1, row_bytes_max]; this is the default bound, and the
+// largest allowed one (rows are cut from a 64 KiB random pool, world.h kRowPoolBytes).
+inline constexpr int64_t kDefaultRowBytesMax = 512;
+inline constexpr int64_t kRowBytesMaxLimit = 32 * 1024;
 
 struct FaultProfile {
   std::string name = "none";
@@ -89,6 +93,12 @@ struct SimConfig {
   std::string planted_bug;
   // The fault classes a minimisation switched off (FaultClass bits, sim_config.h).
   uint32_t faults_off = 0;
+  // Largest row a writer inserts, bytes (issue 4 §2: configurable value sizes).
+  int64_t row_bytes_max = kDefaultRowBytesMax;
+  // A drainer's wait before re-polling a pump that had nothing new; 0 keeps the drainer's
+  // default. Large clusters (1,000 pumps x 100 drainers) poll less often so that idle polls
+  // do not dominate the run.
+  int64_t pull_poll_delay_ms = 0;
 };
 
 // The exact command line that replays `config` (printed on failure).

@@ -14,6 +14,7 @@
 // which a caller sees as a crash too.
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -66,9 +67,25 @@ void AddClusterOptions(CLI::App* app, SimConfig* config, std::string* duration,
                   "transactions per simulated second")->capture_default_str();
   app->add_option("--duration", *duration, "safety phase, e.g. 10m, 90s")
       ->capture_default_str();
+  app->add_option("--row-bytes", config->row_bytes_max, "largest row a writer inserts, bytes")
+      ->capture_default_str();
+  app->add_option("--pull-interval-ms", config->pull_poll_delay_ms,
+                  "drainer's re-poll delay after an empty pull (0: the drainer default)")
+      ->capture_default_str();
 }
 
-void PrintResult(const SimConfig& config, const SimResult& r) {
+// Peak resident memory of this process (VmHWM in /proc/self/status), KiB; 0 if unknown.
+int64_t PeakRssKib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6));
+  }
+  return 0;
+}
+
+// `wall_s`: the run's wall time (the CLI's own measurement; nothing inside the run reads it).
+void PrintResult(const SimConfig& config, const SimResult& r, double wall_s) {
   std::cout << "seed: " << config.seed << "\nprofile: " << r.profile
             << "\noutcome: " << OutcomeName(r.outcome) << "\nsimulated: " << r.simulated_ms
             << " ms\nevents: " << r.events << "\ncommitted: " << r.committed
@@ -86,6 +103,9 @@ void PrintResult(const SimConfig& config, const SimResult& r) {
   if (r.outcome != Outcome::kPass) {
     std::cout << "replay: " << ReplayCommand(config) << "\n";
   }
+  std::cout << "wall: " << wall_s << " s  simulated/wall: "
+            << static_cast<double>(r.simulated_ms) / 1'000.0 / wall_s << "x\n";
+  std::cout << "peak-rss: " << PeakRssKib() / 1024 << " MiB\n";
   std::cout << "trace-hash: " << r.trace_hash << "\n";
 }
 
@@ -113,12 +133,15 @@ int Run(SimConfig config, const std::string& trace_file, const std::string& hist
     options.history_out = &history_out;
   }
   try {
+    const auto start = std::chrono::steady_clock::now();
     auto result = RunSimulation(config, options);
+    const double wall_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (!result.ok()) {
       std::cerr << result.status().ToString() << "\n";
       return kExitUsage;
     }
-    PrintResult(config, result.value());
+    PrintResult(config, result.value(), wall_s);
     return ExitCode(result.value().outcome);
   } catch (const std::exception& e) {
     std::cout << "CRASH: " << e.what() << "\nseed: " << config.seed

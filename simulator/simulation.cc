@@ -318,6 +318,12 @@ Result<SimResult> RunSimulation(const SimConfig& config, const RunOptions& optio
       config.duration_ms < 0 || config.write_rate_per_second < 0) {
     return Status::InvalidArgument("need pumps >= 1 and non-negative counts and durations");
   }
+  if (config.row_bytes_max < 1 || config.row_bytes_max > kRowBytesMaxLimit ||
+      config.pull_poll_delay_ms < 0) {
+    return Status::InvalidArgument("need 1 <= row bytes <= " +
+                                   std::to_string(kRowBytesMaxLimit) +
+                                   " and a non-negative pull interval");
+  }
   auto profile = MakeFaultProfile(config.faults, config.seed);
   if (!profile.ok()) return profile.status();
   std::optional<planted::Bug> bug;

@@ -72,12 +72,16 @@ inline constexpr int64_t kPumpClientRefreshMs = 200;
 // Transaction mix and row sizes of the writers.
 inline constexpr uint32_t kDdlPerMillion = 5'000;
 inline constexpr uint32_t kRollbackPerMillion = 30'000;
-inline constexpr int64_t kRowBytesMax = 512;
 inline constexpr uint64_t kTablesCount = 8;
 // Rows are slices of a pool this large, filled once per run from the "rows" stream.
 inline constexpr size_t kRowPoolBytes = 64 * 1024;
+static_assert(static_cast<size_t>(kRowBytesMaxLimit) < kRowPoolBytes);
 // Endpoint consistency is sampled on every this-many fault ticks.
 inline constexpr int kEndpointCheckEveryTicks = 5;
+// Each endpoint check calls at most this many pumps and this many drainers, taking turns
+// (a pump's /status lists every pump, so checking all of 1,000 pumps each time would cost
+// a million records per check).
+inline constexpr int kEndpointCheckNodesMax = 8;
 // Simulated start: 2023-11-14T22:13:20Z, so TSOs look like upstream's.
 inline constexpr int64_t kSimStartMs = 1'700'000'000'000;
 inline constexpr uint64_t kSimClusterId = 6'879'000'000'000'000'001ULL;
@@ -222,6 +226,9 @@ class World {
   void SendPulls(int i);
   void ObserveNodeStates();
   void CheckEndpoints();
+  bool CheckPumpEndpoints(int i, const std::vector<NodeStatus>& pump_records,
+                          size_t drainer_records);
+  bool CheckDrainerEndpoints(int i);
   void OnRestart(uint32_t endpoint);
 
   // --- network ---
@@ -284,6 +291,8 @@ class World {
   bool stop_ = false;
   int64_t phase_end_ms_ = 0;
   int fault_ticks_ = 0;
+  int endpoint_pump_cursor_ = 0;     // the next pump and drainer the endpoint check calls
+  int endpoint_drainer_cursor_ = 0;
   SimResult result_;
   // Random bytes that rows are cut from (filling each row afresh cost more than the rest of
   // the writer's work).

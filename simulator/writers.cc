@@ -55,7 +55,7 @@ binlog::Binlog World::MakePrewrite(int w, int64_t start_ts) {
     value.set_schema_version(1);
     binlog::TableMutation* mutation = value.add_mutations();
     mutation->set_table_id(100 + static_cast<int64_t>(writer.rng.Below(kTablesCount)));
-    const size_t row_bytes = static_cast<size_t>(writer.rng.Between(1, kRowBytesMax));
+    const size_t row_bytes = static_cast<size_t>(writer.rng.Between(1, config_.row_bytes_max));
     const size_t offset = static_cast<size_t>(writer.rng.Below(row_pool_.size() - row_bytes));
     std::string row = row_pool_.substr(offset, row_bytes);
     mutation->add_inserted_rows(std::move(row));
