@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "reference/core/binlog_codec.h"
+#include "reference/core/testing/test_directory.h"
 #include "reference/drainer/memory_destination.h"
 #include "reference/storage/crc32c.h"
 
@@ -57,10 +58,7 @@ class BinlogFileDestinationTest : public ::testing::Test {
   void SetUp() override {
     ::setenv("TZ", "UTC", 1);
     ::tzset();
-    dir_ = fs::path(::testing::TempDir()) /
-           ("file_destination_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    dir_ = testing_support::FreshTestPath("file_destination_test");
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }

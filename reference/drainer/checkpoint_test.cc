@@ -12,6 +12,8 @@
 #include <sstream>
 #include <string>
 
+#include "reference/core/testing/test_directory.h"
+
 namespace tidb_binlog {
 namespace {
 
@@ -20,10 +22,7 @@ namespace fs = std::filesystem;
 class FileCheckpointTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("checkpoint_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    dir_ = testing_support::FreshTestPath("checkpoint_test");
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }

@@ -21,6 +21,7 @@
 #include <boost/json.hpp>
 
 #include "reference/core/binlog_codec.h"
+#include "reference/core/testing/test_directory.h"
 #include "reference/drainer/binlog_file_destination.h"
 #include "reference/runtime/e2e_http_client.h"
 
@@ -56,10 +57,7 @@ struct Txn {
 class LocalClusterE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("local_cluster_e2e_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    dir_ = testing_support::FreshTestPath("local_cluster_e2e");
   }
   void TearDown() override {
     cluster_.reset();

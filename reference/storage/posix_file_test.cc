@@ -18,6 +18,8 @@
 
 #include <gtest/gtest.h>
 
+#include "reference/core/testing/test_directory.h"
+
 namespace tidb_binlog::posix_file {
 namespace {
 
@@ -29,10 +31,7 @@ constexpr mode_t kSharedMode = 0644;
 class PosixFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("posix_file_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    dir_ = testing_support::FreshTestPath("posix_file_test");
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
