@@ -21,6 +21,7 @@
 #include "reference/drainer/drainer_node.h"
 #include "reference/drainer/memory_destination.h"
 #include "reference/metrics/drainer_metrics.h"
+#include "reference/metrics/metrics_test_util.h"
 #include "reference/registry/memory_registry.h"
 #include "reference/storage/memory_binlog_store.h"
 
@@ -41,11 +42,7 @@ inline DrainerOptions TestDrainerOptions() {
   return options;
 }
 
-inline MetricsOptions TestMetricsOptions() {
-  MetricsOptions options;
-  options.process_metrics = false;  // process_* values differ per run
-  return options;
-}
+using testing_util::TestMetricsOptions;
 
 // A pump as the drainer sees it: a store it pulls from, a registry record, and faults.
 struct FakePump {

@@ -12,6 +12,7 @@
 #include "reference/core/binlog_codec.h"
 #include "reference/core/testing/manual_tso_source.h"
 #include "reference/metrics/pump_metrics.h"
+#include "reference/metrics/metrics_test_util.h"
 #include "reference/pump/pump_node.h"
 #include "reference/registry/memory_registry.h"
 #include "reference/storage/memory_binlog_store.h"
@@ -32,11 +33,7 @@ inline PumpOptions TestPumpOptions() {
   return options;
 }
 
-inline MetricsOptions TestMetricsOptions() {
-  MetricsOptions options;
-  options.process_metrics = false;  // process_* values differ per run
-  return options;
-}
+using testing_util::TestMetricsOptions;
 
 class PumpFixture : public ::testing::Test {
  protected:
