@@ -7,18 +7,14 @@
 #include <spdlog/spdlog.h>
 
 #include "reference/drainer/drainer_http.h"
+#include "reference/storage/posix_file.h"
 
 namespace tidb_binlog {
 namespace {
 
 namespace fs = std::filesystem;
 
-Status EnsureDirectory(const std::string& dir) {
-  std::error_code error;
-  fs::create_directories(dir, error);
-  if (error) return Status::IoError("create directory " + dir + ": " + error.message());
-  return Status::Ok();
-}
+using posix_file::EnsureDirectory;
 
 }  // namespace
 

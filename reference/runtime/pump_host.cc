@@ -14,6 +14,7 @@
 
 #include "reference/core/binlog_codec.h"
 #include "reference/pump/pump_http.h"
+#include "reference/storage/posix_file.h"
 
 namespace tidb_binlog {
 namespace {
@@ -25,12 +26,7 @@ constexpr std::streamsize kNodeFileBytesMax = 4096;
 // HOST_NAME_MAX is 64 on Linux; leave room for the terminating NUL.
 constexpr size_t kHostnameBytesMax = 256;
 
-Status EnsureDirectory(const std::string& dir) {
-  std::error_code error;
-  fs::create_directories(dir, error);
-  if (error) return Status::IoError("create directory " + dir + ": " + error.message());
-  return Status::Ok();
-}
+using posix_file::EnsureDirectory;
 
 Result<std::optional<std::string>> ReadNodeFile(const std::string& path) {
   std::error_code error;

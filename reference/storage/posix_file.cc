@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 
 namespace tidb_binlog::posix_file {
 
@@ -37,6 +39,13 @@ Status WriteAllAt(int fd, std::string_view bytes, int64_t offset, const std::str
     bytes.remove_prefix(static_cast<size_t>(n));
     offset += n;
   }
+  return Status::Ok();
+}
+
+Status EnsureDirectory(const std::string& dir) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) return Status::IoError("create directory " + dir + ": " + error.message());
   return Status::Ok();
 }
 

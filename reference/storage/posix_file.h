@@ -1,7 +1,7 @@
 // POSIX file helpers shared by everything that keeps files on disk (the drainer's binlog
-// files and checkpoint, the value log, the RocksDB store's data directory lock): one owner
-// for the errno text, the EINTR-safe write loops, the directory fsync that makes a create
-// or rename durable, the exclusive lock that reports "in use" as kBusy, and the atomic
+// files and checkpoint, the value log, the RocksDB store's data directory lock, the runtime's
+// data directories): one owner for the errno text, the EINTR-safe write loops, directory
+// creation, the directory fsync that makes a create or rename durable, the exclusive lock that reports "in use" as kBusy, and the atomic
 // file replacement.
 //
 // Not for: reading files (each reader has its own bounds and end-of-file rules), or
@@ -34,6 +34,10 @@ Status WriteAll(int fd, std::string_view bytes, const std::string& path);
 // Writes all of `bytes` at `offset` (pwrite(2), EINTR retried); the file position is not
 // used. On failure a prefix of `bytes` may have reached the file.
 Status WriteAllAt(int fd, std::string_view bytes, int64_t offset, const std::string& path);
+
+// Creates `dir` and any missing parents; OK if it exists. Errors read
+// "create directory <dir>: <reason>".
+Status EnsureDirectory(const std::string& dir);
 
 // fsyncs directory `dir`, so that entries created, renamed or removed in it survive a crash.
 // Errors read "open directory <dir>: ..." and "fsync directory <dir>: ...".

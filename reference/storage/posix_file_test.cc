@@ -1,7 +1,7 @@
 // Goal: the shared POSIX helpers do what their callers' durability and error contracts rely
-// on: whole writes at the position or an offset, directory fsync, an exclusive lock that
-// reports "in use" as kBusy with the caller's text, atomic replacement with the asked mode
-// and no temporary left behind, and "<what> <path>: <strerror>" errors.
+// on: whole writes at the position or an offset, directory creation and fsync, an exclusive
+// lock that reports "in use" as kBusy with the caller's text, atomic replacement with the
+// asked mode and no temporary left behind, and "<what> <path>: <strerror>" errors.
 // Method: real files in a per-test directory under testing::TempDir().
 #include "reference/storage/posix_file.h"
 
@@ -91,6 +91,22 @@ TEST_F(PosixFileTest, WriteErrorsNameTheFile) {
   EXPECT_EQ(WriteAllAt(fd, "x", 0, path).message(),
             "write " + path + ": " + std::strerror(EBADF));
   ::close(fd);
+}
+
+TEST_F(PosixFileTest, EnsureDirectoryCreatesParentsAndAcceptsAnExistingOne) {
+  const std::string nested = Path("a/b/c");
+  ASSERT_TRUE(EnsureDirectory(nested).ok());
+  EXPECT_TRUE(fs::is_directory(nested));
+  EXPECT_TRUE(EnsureDirectory(nested).ok());
+}
+
+TEST_F(PosixFileTest, EnsureDirectoryUnderAFileNamesTheDirectory) {
+  const std::string file = Path("f");
+  std::ofstream(file) << "x";
+  Status status = EnsureDirectory(file + "/sub");
+  EXPECT_EQ(status.code(), StatusCode::kIoError);
+  EXPECT_EQ(status.message().rfind("create directory " + file + "/sub: ", 0), 0u)
+      << status.message();
 }
 
 TEST_F(PosixFileTest, FsyncDirectorySucceedsOnADirectoryAndNamesAMissingOne) {
