@@ -15,6 +15,18 @@ Status ClosedStatus() { return Status::Unavailable("binlog store is closed"); }
 
 bool IsProbeBinlog(const binlog::Binlog& b) { return b.start_ts() == 0 && b.commit_ts() == 0; }
 
+// `b` as DecodeBinlog(EncodeBinlog(b)) returns it: EncodeBinlog writes the always-written
+// scalars even when absent, so they come back present.
+binlog::Binlog StoredCopy(const binlog::Binlog& b) {
+  binlog::Binlog copy = b;
+  copy.set_tp(copy.tp());
+  copy.set_start_ts(copy.start_ts());
+  copy.set_commit_ts(copy.commit_ts());
+  copy.set_ddl_job_id(copy.ddl_job_id());
+  copy.set_ddl_schema_state(copy.ddl_schema_state());
+  return copy;
+}
+
 // The key bound up to which Gc(gc_ts) deletes (UPSTREAM.md §7.6).
 int64_t GcDeleteBound(int64_t gc_ts) { return gc_ts - EncodeTso(kGcMarginMilliseconds); }
 
@@ -81,7 +93,7 @@ size_t MemoryDisk::unsynced_write_count() const {
 }
 
 void MemoryDisk::ReleaseSpaceLocked(const Slot& slot) {
-  used_bytes_ -= static_cast<int64_t>(slot.bytes.size());
+  used_bytes_ -= slot.bytes;
 }
 
 int64_t MemoryDisk::AvailableLocked() const {
@@ -89,7 +101,7 @@ int64_t MemoryDisk::AvailableLocked() const {
 }
 
 void MemoryDisk::PutLocked(int64_t key, Slot slot, const Arrival& arrival) {
-  used_bytes_ += static_cast<int64_t>(slot.bytes.size());
+  used_bytes_ += slot.bytes;
   auto [it, inserted] = slots_.try_emplace(key);
   if (inserted) {
     undo_.push_back(Undo{key, std::nullopt});
@@ -118,7 +130,7 @@ void MemoryDisk::DropUnsyncedLocked() {
     BINLOG_ASSERT(slot != slots_.end());
     ReleaseSpaceLocked(slot->second);
     if (it->previous.has_value()) {
-      used_bytes_ += static_cast<int64_t>(it->previous->bytes.size());
+      used_bytes_ += it->previous->bytes;
       slot->second = std::move(*it->previous);
     } else {
       slots_.erase(slot);
@@ -179,18 +191,19 @@ Status MemoryBinlogStore::WriteBatch(std::span<const binlog::Binlog> binlogs) {
   std::lock_guard lock(disk_->mu_);
   if (closed_) return ClosedStatus();
   BINLOG_RETURN_IF_ERROR(CheckSpaceGuardLocked(binlogs));
-  std::vector<const binlog::Binlog*> kept;
-  std::vector<std::string> encoded;
+  std::vector<binlog::Binlog> kept;
+  std::vector<int64_t> sizes;
   int64_t bytes = 0;
   for (const binlog::Binlog& b : binlogs) {
     if (IsProbeBinlog(b)) continue;  // TiDB's probe: accepted and dropped
-    kept.push_back(&b);
-    encoded.push_back(EncodeBinlog(b));
-    bytes += static_cast<int64_t>(encoded.back().size());
+    kept.push_back(StoredCopy(b));
+    // All fields present: the encoded size, EncodeBinlog(b).size(), without encoding.
+    sizes.push_back(static_cast<int64_t>(kept.back().ByteSizeLong()));
+    bytes += sizes.back();
   }
   BINLOG_RETURN_IF_ERROR(CheckWritableLocked(binlogs, bytes));
   for (size_t i = 0; i < kept.size(); ++i) {
-    const binlog::Binlog& b = *kept[i];
+    binlog::Binlog& b = kept[i];
     const MemoryDisk::Arrival arrival{b.tp(), b.start_ts(), b.commit_ts(),
                                       disk_->next_position_++};
     // CheckWritableLocked made sure every Prewrite of the batch fits the sorter.
@@ -200,9 +213,10 @@ Status MemoryBinlogStore::WriteBatch(std::span<const binlog::Binlog> binlogs) {
     if (BINLOG_PLANTED_BUG(kMaxCommitPastUnmatched) && b.tp() != binlog::Prewrite) {
       planted_max_seen_commit_ts_ = std::max(planted_max_seen_commit_ts_, b.commit_ts());
     }
-    disk_->PutLocked(BinlogIndexTs(b),
-                     MemoryDisk::Slot{std::move(encoded[i]), b.tp(), b.start_ts(),
-                                      b.commit_ts(), false},
+    const int64_t key = BinlogIndexTs(b);
+    disk_->PutLocked(key,
+                     MemoryDisk::Slot{std::move(b), sizes[i],
+                                      arrival.tp, arrival.start_ts, arrival.commit_ts, false},
                      arrival);
   }
   if (options_.sync && !kept.empty() && !BINLOG_PLANTED_BUG(kAckBeforeDurable)) {
@@ -258,7 +272,7 @@ Result<binlog::Binlog> MemoryBinlogStore::Lookup(int64_t ts) {
   return ReadLocked(ts);
 }
 
-Result<binlog::Binlog> MemoryBinlogStore::ReadLocked(int64_t key) {
+Result<const MemoryDisk::Slot*> MemoryBinlogStore::SlotLocked(int64_t key) {
   // Keys at or below the GC bound are gone even if a late write put one there again.
   if (key <= deleted_bound_) return Status::NotFound(kBinlogNotFoundMessage);
   auto it = disk_->slots_.find(key);
@@ -268,9 +282,13 @@ Result<binlog::Binlog> MemoryBinlogStore::ReadLocked(int64_t key) {
     return Status::Corruption("binlog at ts " + std::to_string(key) +
                               ": stored value fails its checksum");
   }
-  Result<binlog::Binlog> decoded = DecodeBinlog(it->second.bytes);
-  if (!decoded.ok()) ++read_errors_;
-  return decoded;
+  return &it->second;
+}
+
+Result<binlog::Binlog> MemoryBinlogStore::ReadLocked(int64_t key) {
+  Result<const MemoryDisk::Slot*> slot = SlotLocked(key);
+  if (!slot.ok()) return slot.status();
+  return (*slot)->binlog;
 }
 
 Result<PullResult> MemoryBinlogStore::Pull(int64_t after_ts, size_t limit_count,
@@ -294,13 +312,13 @@ Result<PullResult> MemoryBinlogStore::Pull(int64_t after_ts, size_t limit_count,
     Result<binlog::Binlog> c = ReadLocked(it->first);
     if (!c.ok()) return c.status();
     if (c->commit_ts() != c->start_ts()) {  // not a fake binlog: attach its Prewrite
-      Result<binlog::Binlog> p = ReadLocked(c->start_ts());
+      Result<const MemoryDisk::Slot*> p = SlotLocked(c->start_ts());
       if (p.status().code() == StatusCode::kNotFound) {
         ++result.skipped_unmatched;  // upstream: "Matching P-binlog not found"
         continue;
       }
       if (!p.ok()) return p.status();
-      CopyPrewriteFields(*p, *c);
+      CopyPrewriteFields((*p)->binlog, *c);
     }
     const size_t size = c->ByteSizeLong();
     if (!result.binlogs.empty() && bytes + size > limit_bytes) break;

@@ -70,10 +70,14 @@ class MemoryDisk {
  private:
   friend class MemoryBinlogStore;
 
-  // One stored binlog. The index fields duplicate what `bytes` encode so that Pull can skip
-  // Prewrite records without decoding them.
+  // One stored binlog, kept decoded: the simulator's pulls would otherwise decode every
+  // Commit and its Prewrite again (nothing here is ever read back from real bytes, so a
+  // decode could not fail). `bytes` is its encoded size (EncodeBinlog), which disk space
+  // accounts for. The index fields duplicate the binlog's so that Pull can skip Prewrite
+  // records cheaply.
   struct Slot {
-    std::string bytes;
+    binlog::Binlog binlog;
+    int64_t bytes = 0;
     binlog::BinlogType tp = binlog::Prewrite;
     int64_t start_ts = 0;
     int64_t commit_ts = 0;
@@ -160,6 +164,8 @@ class MemoryBinlogStore final : public BinlogStore {
   void RecoverLocked();
   Status CheckSpaceGuardLocked(std::span<const binlog::Binlog> binlogs) const;
   Status CheckWritableLocked(std::span<const binlog::Binlog> binlogs, int64_t bytes);
+  // The slot under index key `key`, or ReadLocked's error (not found, corrupt).
+  Result<const MemoryDisk::Slot*> SlotLocked(int64_t key);
   Result<binlog::Binlog> ReadLocked(int64_t key);
   // MaxCommitTS as Pull and callers see it: the sorter's (a planted bug may change it).
   int64_t VisibleMaxCommitTsLocked() const;
