@@ -6,18 +6,25 @@
 //  M2  the same with clustered streams (runs of 64 consecutive commit ts from one pump):
 //      >= 2x the same heap (Merger emits runs while they sort before the runner-up).
 //
-// Both sides merge the same 16-byte items (commit ts + a value) into a reused batch of 4096
-// that a sink checks and clears, as the drainer consumes merged batches. The Merger side
-// also pays for what the drainer needs and the heap does not: copying every item into a
-// bounded per-source buffer (Push) and out of it, stall checks, duplicate/disorder checks.
-// Each benchmark runs baseline and candidate alternately (A/B/A/B...), checks that both
-// delivered commit ts 1..n in order, and reports the medians (of thread CPU time) and their ratio as user
-// counters:
-//   heap_items_per_s, merger_items_per_s, ratio (= merger / heap; the gate).
+// Both sides merge the same 16-byte items (commit ts + a value) and hand them to a sink that
+// checks them. The heap reads per-source arrays in place and copies into a reused batch of
+// 4096 that the sink consumes, as the drainer consumes merged batches. The Merger side is fed
+// as the drainer should feed it: each source's stream arrives as pull batches (vectors of
+// kDefaultPullBatchCount items, built before the clock starts, as a pull response is built
+// by decoding, which is M3's cost) moved in whole with PushBatch while the per-source bounds
+// allow, and the merge is consumed with Drain, whose runs are spans the sink reads in place.
+// It pays for what the drainer needs and the heap does not: bounded per-source buffers,
+// stall checks, duplicate/disorder checks.
+// Each benchmark runs baseline and candidates alternately (A/B/C, A/B/C, ...), checks that
+// each delivered commit ts 1..n in order, and reports the medians (of thread CPU time) and
+// their ratios as user counters:
+//   heap_items_per_s, merger_items_per_s, ratio (= merger / heap with Drain; the gate),
+//   pop_items_per_s, pop_ratio (the same with Pop moving items into the output batch, for
+//   callers that want ownership; informational).
 //
 // Flags (removed before Google Benchmark sees argv): --smoke (tiny sizes, one round: checks
 // the harness, not speed; also BINLOG_BENCH_SMOKE=1), --items=<n> items per run (default
-// 2,000,000), --rounds=<n> A/B rounds (default 5).
+// 2,000,000), --rounds=<n> A/B/C rounds (default 5).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -31,12 +38,15 @@
 #include <string>
 #include <vector>
 
+#include "reference/drainer/drainer_options.h"
 #include "reference/drainer/merger.h"
 
 namespace tidb_binlog::bench {
 namespace {
 
 constexpr int kSources = 5;              // k of M1/M2
+// A pull response's size: the drainer's default pull batch count.
+constexpr size_t kPullBatchItems = kDefaultPullBatchCount;
 constexpr int64_t kClusterRunItems = 64;  // M2's run length
 constexpr int64_t kItemsDefault = 2'000'000;
 constexpr int64_t kItemsSmoke = 20'000;
@@ -103,14 +113,21 @@ class Sink {
  public:
   explicit Sink(int64_t items) : items_(items) {}
 
-  void Consume(std::vector<BenchItem>& batch) {
-    for (const BenchItem& item : batch) {
-      if (next_ts_ > items_) break;  // sentinels
-      if (item.commit_ts != next_ts_ || item.value != static_cast<uint64_t>(next_ts_) * 31) {
-        ok_ = false;
-      }
-      ++next_ts_;
+  void Consume(std::span<const BenchItem> run) {
+    // Locals, not members, in the loop: the items' int64 fields could alias the members,
+    // which would force a load and store of next_ts_ per item on both sides.
+    int64_t next_ts = next_ts_;
+    bool ok = true;
+    for (const BenchItem& item : run) {
+      if (next_ts > items_) break;  // sentinels
+      ok &= item.commit_ts == next_ts && item.value == static_cast<uint64_t>(next_ts) * 31;
+      ++next_ts;
     }
+    next_ts_ = next_ts;
+    ok_ = ok_ && ok;
+  }
+  void Consume(std::vector<BenchItem>& batch) {
+    Consume(std::span<const BenchItem>(batch));
     batch.clear();
   }
   bool Complete() const { return ok_ && next_ts_ == items_ + 1; }
@@ -167,27 +184,78 @@ class Sink {
   sink.Consume(batch);
 }
 
-// Candidate: the drainer's Merger fed the way a driver feeds it: each source's puller
-// pushes what fits, then the merge pops batches while it can, until every stream is
-// consumed.
-[[gnu::noinline]] void MergerMerge(std::vector<std::vector<BenchItem>>& streams,
-                                   const std::vector<std::string>& ids,
-                                   std::vector<BenchItem>& batch, Sink& sink) {
+// Each source's stream cut into pull batches, in order.
+using PullBatches = std::vector<std::vector<std::vector<BenchItem>>>;
+
+PullBatches MakePullBatches(const std::vector<std::vector<BenchItem>>& streams) {
+  PullBatches batches(streams.size());
+  for (size_t s = 0; s < streams.size(); ++s) {
+    for (size_t i = 0; i < streams[s].size(); i += kPullBatchItems) {
+      const size_t end = std::min(streams[s].size(), i + kPullBatchItems);
+      batches[s].emplace_back(streams[s].begin() + static_cast<std::ptrdiff_t>(i),
+                              streams[s].begin() + static_cast<std::ptrdiff_t>(end));
+    }
+  }
+  return batches;
+}
+
+// Moves each source's next pull batches into the merger while its bounds take them, as
+// the drainer hands over each pull response; returns whether any batch went in. Takes back
+// the merger's spent vectors into `spent`, as a puller that decodes its next pulls into them
+// would (the decoding is M3's cost); they are released after the clock stops.
+bool FeedBatches(Merger<BenchItem>& merger, const std::vector<std::string>& ids,
+                 PullBatches& batches, std::vector<size_t>& next,
+                 std::vector<std::vector<BenchItem>>& spent) {
+  for (;;) {
+    std::vector<BenchItem> spare = merger.TakeSpareBatch();
+    if (spare.capacity() == 0) break;
+    spent.push_back(std::move(spare));
+  }
+  bool pushed = false;
+  for (size_t s = 0; s < batches.size(); ++s) {
+    while (next[s] < batches[s].size()) {
+      Status status = merger.PushBatch(ids[s], std::move(batches[s][next[s]]));
+      if (status.code() == StatusCode::kResourceExhausted) break;
+      if (!status.ok()) std::abort();
+      ++next[s];
+      pushed = true;
+    }
+  }
+  return pushed;
+}
+
+// Candidate (the gate): batches pushed whole, the merge consumed as runs read in place.
+// `batches` is consumed (moved into the merger).
+[[gnu::noinline]] void MergerDrain(PullBatches& batches, const std::vector<std::string>& ids,
+                                   std::vector<std::vector<BenchItem>>& spent, Sink& sink) {
   Merger<BenchItem> merger(0);
   for (const std::string& id : ids) {
     if (!merger.AddSource(id).ok()) std::abort();
   }
-  std::vector<size_t> cursor(streams.size(), 0);
+  std::vector<size_t> next(batches.size(), 0);
   for (;;) {
-    bool pushed = false;
-    for (size_t s = 0; s < streams.size(); ++s) {
-      std::span<BenchItem> rest(streams[s].data() + cursor[s], streams[s].size() - cursor[s]);
-      if (rest.empty()) continue;
-      Result<size_t> taken = merger.PushSome(ids[s], rest);
-      if (!taken.ok()) std::abort();
-      cursor[s] += *taken;
-      pushed = pushed || *taken > 0;
+    const bool pushed = FeedBatches(merger, ids, batches, next, spent);
+    size_t popped = 0;
+    while (size_t n = merger.Drain(kOutputBatchItems, [&sink](std::span<BenchItem> run) {
+             sink.Consume(run);
+           })) {
+      popped += n;
     }
+    if (!pushed && popped == 0) break;
+  }
+}
+
+// Informational: the same feeding, the merge moved into an owned output batch with Pop.
+[[gnu::noinline]] void MergerPop(PullBatches& batches, const std::vector<std::string>& ids,
+                                 std::vector<std::vector<BenchItem>>& spent,
+                                 std::vector<BenchItem>& batch, Sink& sink) {
+  Merger<BenchItem> merger(0);
+  for (const std::string& id : ids) {
+    if (!merger.AddSource(id).ok()) std::abort();
+  }
+  std::vector<size_t> next(batches.size(), 0);
+  for (;;) {
+    const bool pushed = FeedBatches(merger, ids, batches, next, spent);
     size_t popped = 0;
     while (size_t n = merger.Pop(batch, kOutputBatchItems)) {
       popped += n;
@@ -211,6 +279,21 @@ double Median(std::vector<double> values) {
   return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
+// Runs `merge(sink)` once on this thread's CPU clock; returns items/s, or flags a failure
+// if the sink did not see commit ts 1..items in order.
+template <typename MergeFn>
+double TimedRate(benchmark::State& state, int64_t items, const char* what, MergeFn&& merge) {
+  Sink sink(items);
+  const double start = ThreadCpuSeconds();
+  merge(sink);
+  const double seconds = ThreadCpuSeconds() - start;
+  if (!sink.Complete()) {
+    ++failures;
+    state.SkipWithError((std::string(what) + " merged wrongly").c_str());
+  }
+  return static_cast<double>(items) / seconds;
+}
+
 void RunMergeGoal(benchmark::State& state, int64_t run) {
   const Config& config = MutableConfig();
   const int64_t items = config.items;
@@ -221,36 +304,33 @@ void RunMergeGoal(benchmark::State& state, int64_t run) {
   batch.reserve(kOutputBatchItems);
 
   for (auto _ : state) {
-    std::vector<double> heap_rate, merger_rate;
-    double merger_seconds = 0;
+    std::vector<double> heap_rate, merger_rate, pop_rate;
     for (int round = 0; round < config.rounds; ++round) {
-      Sink heap_sink(items);
-      double start = ThreadCpuSeconds();
-      HeapMerge(streams, batch, heap_sink);
-      const double heap_s = ThreadCpuSeconds() - start;
-      if (!heap_sink.Complete()) {
-        ++failures;
-        state.SkipWithError("heap baseline merged wrongly");
-      }
-      heap_rate.push_back(static_cast<double>(items) / heap_s);
-
-      Sink merger_sink(items);
-      start = ThreadCpuSeconds();
-      MergerMerge(streams, ids, batch, merger_sink);
-      const double merger_s = ThreadCpuSeconds() - start;
-      if (!merger_sink.Complete()) {
-        ++failures;
-        state.SkipWithError("Merger merged wrongly");
-      }
-      merger_rate.push_back(static_cast<double>(items) / merger_s);
-      merger_seconds += merger_s;
+      heap_rate.push_back(TimedRate(state, items, "heap baseline", [&](Sink& sink) {
+        HeapMerge(streams, batch, sink);
+      }));
+      // Pull batches are built off the clock, as the heap's arrays are: each run moves them
+      // into its merger.
+      PullBatches batches = MakePullBatches(streams);
+      std::vector<std::vector<BenchItem>> spent;
+      merger_rate.push_back(TimedRate(state, items, "Merger (Drain)", [&](Sink& sink) {
+        MergerDrain(batches, ids, spent, sink);
+      }));
+      batches = MakePullBatches(streams);
+      spent.clear();
+      pop_rate.push_back(TimedRate(state, items, "Merger (Pop)", [&](Sink& sink) {
+        MergerPop(batches, ids, spent, batch, sink);
+      }));
     }
-    state.SetIterationTime(merger_seconds / config.rounds);
     const double heap = Median(heap_rate);
     const double merger = Median(merger_rate);
+    const double pop = Median(pop_rate);
+    state.SetIterationTime(static_cast<double>(items) / merger);
     state.counters["heap_items_per_s"] = heap;
     state.counters["merger_items_per_s"] = merger;
     state.counters["ratio"] = merger / heap;
+    state.counters["pop_items_per_s"] = pop;
+    state.counters["pop_ratio"] = pop / heap;
   }
   state.SetItemsProcessed(state.iterations() * items);
 }
