@@ -7,8 +7,11 @@
 //   <data_dir>/kv/        RocksDB. Column family "index": "ts:" + big-endian ts -> pointer.
 //                         Default column family: "!binlog!gcts", "!binlog!maxCommitTS"
 //                         (int64 LE), "!binlog!handlePointer", "!binlog!headPointer"
-//                         (pointers). Upstream's goleveldb keys, split in two families so
-//                         that index files hold ts keys only (GC drops them whole).
+//                         (pointers), and "ts:" + 0 (TiDB rollbacks, all under key 0,
+//                         rewritten all the time). Upstream's goleveldb keys, split in two
+//                         families so that index files hold real ts ranges only (GC drops
+//                         them whole). A kv/ with "ts:" keys in the default family (older
+//                         layout) is refused with kCorruption.
 //
 // Writes are group-committed by one writer thread: one vlog write + fdatasync per group,
 // then one RocksDB WriteBatch (WAL on, unsynced: the vlog is the durable log) with the index
