@@ -2,8 +2,9 @@
 //
 // Each tracked pump is a *source*, named by its node id. Its puller hands each pulled batch
 // to PushBatch() (moved in whole, O(1) per batch); Drain() hands the merged stream out as
-// runs, spans into those batches (no copy). Pop() moves merged items into a vector for
-// callers that want ownership; Push()/PushSome() take single items or a prefix of a span.
+// runs, spans into those batches (no copy); a batch's emptied vector comes back through
+// TakeSpareBatch() for the next pull. Pop() moves merged items into a vector for callers
+// that want ownership; Push()/PushSome() take single items or a prefix of a span.
 // The contract is upstream's:
 //  - Items are emitted only while every source has at least one item buffered: a source with
 //    nothing buffered (a paused, slow or unreachable pump) stalls the whole merge, because

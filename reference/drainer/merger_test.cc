@@ -337,6 +337,41 @@ TEST(MergerBatchTest, TheSplitIntoBatchesDoesNotChangeTheOutput) {
   for (const auto& output : outputs) EXPECT_EQ(output, outputs[0]);
 }
 
+TEST(MergerBatchTest, SpentBatchVectorsAreRecycledBounded) {
+  Merger<MergeItem> merger(0);
+  ASSERT_TRUE(merger.AddSource("a").ok());
+  EXPECT_EQ(merger.TakeSpareBatch().capacity(), 0u) << "nothing spent yet";
+  std::vector<MergeItem> batch = Batch({1, 2, 3});
+  const MergeItem* storage = batch.data();
+  ASSERT_TRUE(merger.PushBatch("a", std::move(batch)).ok());
+  EXPECT_EQ(PopAll(merger), (std::vector<int64_t>{1, 2, 3}));
+  // The drainer's cycle: the spent vector comes back empty with its storage, for the next
+  // pull to be decoded into.
+  std::vector<MergeItem> spare = merger.TakeSpareBatch();
+  EXPECT_TRUE(spare.empty());
+  EXPECT_EQ(spare.data(), storage);
+  EXPECT_EQ(merger.TakeSpareBatch().capacity(), 0u);
+  spare.push_back(Item(4));
+  ASSERT_TRUE(merger.PushBatch("a", std::move(spare)).ok());
+  EXPECT_EQ(PopAll(merger), std::vector<int64_t>{4});
+
+  // At most kMergeSpareBatchesMax are kept; larger vectors than kMergeSpareBatchItemsMax
+  // are freed.
+  for (size_t i = 0; i < kMergeSpareBatchesMax + 3; ++i) {
+    ASSERT_TRUE(merger.PushBatch("a", Batch({static_cast<int64_t>(10 + i)})).ok());
+  }
+  PopAll(merger);
+  size_t spares = 0;
+  while (merger.TakeSpareBatch().capacity() > 0) ++spares;
+  EXPECT_EQ(spares, kMergeSpareBatchesMax);
+
+  std::vector<MergeItem> huge = Batch({100});
+  huge.reserve(kMergeSpareBatchItemsMax + 1);
+  ASSERT_TRUE(merger.PushBatch("a", std::move(huge)).ok());
+  EXPECT_EQ(PopAll(merger), std::vector<int64_t>{100});
+  EXPECT_EQ(merger.TakeSpareBatch().capacity(), 0u) << "a huge spent vector is not kept";
+}
+
 TEST(MergerBatchDeathTest, ConsumerMustNotReenterTheMerger) {
   Merger<MergeItem> merger(0);
   ASSERT_TRUE(merger.AddSource("a").ok());
