@@ -64,6 +64,40 @@ TEST(BinlogTextTest, PublicDocDebugBody) {
             BinlogText(DocExampleBinlog()) + "\n\n GetMvccByEncodedKey: \n");
 }
 
+// golang/protobuf's writeQuotedString, one byte at a time: the rule the table-driven printer
+// must reproduce for every byte value and across its internal chunk boundaries.
+std::string ReferenceQuoted(const std::string& bytes) {
+  std::string out = "\"";
+  for (unsigned char c : bytes) {
+    if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\\') out += "\\\\";
+    else if (c >= 0x20 && c < 0x7f) out += static_cast<char>(c);
+    else {
+      out += '\\';
+      out += static_cast<char>('0' + (c >> 6));
+      out += static_cast<char>('0' + ((c >> 3) & 7));
+      out += static_cast<char>('0' + (c & 7));
+    }
+  }
+  return out + "\"";
+}
+
+TEST(BinlogTextTest, EveryByteValueAndLongValuesEscapeAsGo) {
+  std::string all_bytes;
+  for (int c = 0; c < 256; ++c) all_bytes.push_back(static_cast<char>(c));
+  // 256 values, then a value long enough to span several of the printer's chunks.
+  std::string long_value;
+  for (int i = 0; i < 40 * 256 + 7; ++i) long_value.push_back(static_cast<char>(i * 37));
+  for (const std::string& value : {all_bytes, long_value}) {
+    binlog::Binlog b;
+    b.set_prewrite_key(value);
+    EXPECT_EQ(BinlogText(b), "prewrite_key:" + ReferenceQuoted(value) + " ");
+  }
+}
+
 TEST(BinlogTextTest, FakeBinlog) {
   EXPECT_EQ(BinlogText(MakeFakeBinlog(7)), "tp:Rollback start_ts:7 commit_ts:7 ");
 }
