@@ -7,15 +7,22 @@
 //    std::priority_queue on the same SimEvent type, a steady-state hold model (pop the
 //    earliest, push one a random delay later). Goal: EventQueue >= 0.3x the raw rate.
 //
+//  SimScale (only with --scale; minutes of CPU): 1,000 pumps + 100 drainers, 32 writers at
+//    500 txn/s, no faults, 10 simulated seconds, drainers re-polling an idle pump every 10 s
+//    (kScalePullIntervalMs). Counters: sim_x_real, peak_rss_mib (VmHWM; goal < 8 GiB).
+//
 // Flags (removed before Google Benchmark sees argv): --smoke (a 2-second simulation and a
 // small queue, one round: checks the harness, not speed). BINLOG_BENCH_SMOKE=1 does the same.
+// --scale adds SimScale.
 #include <benchmark/benchmark.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <queue>
+#include <string>
 #include <vector>
 
 #include "simulator/event_queue.h"
@@ -27,6 +34,7 @@ namespace {
 using namespace tidb_binlog::sim;
 
 bool g_smoke = false;
+bool g_scale = false;
 
 // The full run's simulated safety phase; the smoke run's.
 constexpr int64_t kSimDurationMs = 120'000;
@@ -36,6 +44,23 @@ constexpr size_t kQueueHeld = 4'096;
 constexpr size_t kSmokeQueueHeld = 64;
 // Largest delay of a re-scheduled event, ms.
 constexpr uint64_t kEventDelayMaxMs = 1'000;
+// The scale run: cluster size (issue 4 §5), simulated safety phase, and the drainers' idle
+// re-poll delay (each drainer polls each pump: 100,000 pulls per interval).
+constexpr int kScalePumps = 1'000;
+constexpr int kScaleDrainers = 100;
+constexpr int64_t kScaleSimDurationMs = 10'000;
+constexpr int64_t kScalePullIntervalMs = 10'000;
+constexpr double kKibPerMib = 1'024.0;
+
+// Peak resident memory of this process (VmHWM in /proc/self/status), KiB; 0 if unknown.
+int64_t PeakRssKib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6));
+  }
+  return 0;
+}
 
 void SimSpeed(benchmark::State& state) {
   SimConfig config;
@@ -63,6 +88,29 @@ void SimSpeed(benchmark::State& state) {
       static_cast<double>(committed) * 1'000.0 / static_cast<double>(simulated_ms);
 }
 BENCHMARK(SimSpeed)->Arg(500)->Arg(1'000)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void SimScale(benchmark::State& state) {
+  SimConfig config;
+  config.seed = 1;
+  config.pumps = kScalePumps;
+  config.drainers = kScaleDrainers;
+  config.writers = 32;
+  config.write_rate_per_second = 500;
+  config.duration_ms = kScaleSimDurationMs;
+  config.pull_poll_delay_ms = kScalePullIntervalMs;
+  config.faults = "none";
+  int64_t simulated_ms = 0;
+  double wall_s = 0;
+  for (auto _ : state) {
+    auto start = std::chrono::steady_clock::now();
+    SimResult result = RunSimulation(config).value();
+    wall_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (result.outcome != Outcome::kPass) state.SkipWithError("the simulation failed");
+    simulated_ms += result.simulated_ms;
+  }
+  state.counters["sim_x_real"] = static_cast<double>(simulated_ms) / 1'000.0 / wall_s;
+  state.counters["peak_rss_mib"] = static_cast<double>(PeakRssKib()) / kKibPerMib;
+}
 
 std::vector<uint64_t> Delays(size_t count) {
   Prng rng = MakeStream(1, "bench");
@@ -118,12 +166,20 @@ int main(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) {
     if (std::strcmp(argv[i], "--smoke") == 0) {
       g_smoke = true;
+    } else if (std::strcmp(argv[i], "--scale") == 0) {
+      g_scale = true;
     } else {
       args.push_back(argv[i]);
     }
   }
   int count = static_cast<int>(args.size());
   benchmark::Initialize(&count, args.data());
+  if (g_scale) {
+    benchmark::RegisterBenchmark("SimScale", SimScale)
+        ->Iterations(1)
+        ->Unit(benchmark::kSecond)
+        ->UseRealTime();
+  }
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;
