@@ -22,9 +22,10 @@
 // Algorithm: a binary min-heap of (head commit_ts, source rank) with replace-top; the top
 // source emits a run, the longest prefix of its current chunk that still sorts before the
 // runner-up (PERFORMANCE.md §5b: 5x a plain heap when pumps produce runs). A source buffers
-// a FIFO of chunks (the pushed vectors, each with a head index), so neither pushing a batch
-// nor emitting a run copies items. A run ends at a chunk's end, at a duplicate or
-// out-of-order item (dropped and counted by the next step), or where the runner-up takes over.
+// a FIFO of chunks (the pushed vectors) and a cursor into the front one, so neither pushing
+// a batch nor emitting a run copies items, and fully merged vectors are recycled. A run
+// ends at a chunk's end, at a duplicate or out-of-order item (dropped and counted by the
+// next step), or where the runner-up takes over.
 //
 // Not for: pulling, decoding, or deciding when a pump's source may be removed (the drainer
 // node does that). Sans-I/O.
@@ -102,34 +103,25 @@ struct MergerStats {
 
 namespace merger_internal {
 
-// A pushed vector of items and the index of its first item not yet merged.
-template <typename Item>
-struct Chunk {
-  std::vector<Item> items;
-  size_t head = 0;
-
-  size_t remaining() const { return items.size() - head; }
-};
-
-// FIFO of non-empty chunks. A vector with a front index rather than a std::deque: its move
-// is noexcept (sources live in a vector that is reshuffled by AddSource), and released slots
-// are reused instead of reallocated.
+// FIFO of non-empty chunks (pushed vectors). A vector with a front index rather than a
+// std::deque: its move is noexcept (sources live in a vector that is reshuffled by
+// AddSource), and released slots are reused instead of reallocated. Moving a chunk keeps
+// its items where they are, so pointers into them stay valid.
 template <typename Item>
 class ChunkQueue {
  public:
   bool empty() const { return front_ == chunks_.size(); }
-  Chunk<Item>& front() { return chunks_[front_]; }
-  const Chunk<Item>& front() const { return chunks_[front_]; }
-  Chunk<Item>& back() { return chunks_.back(); }
+  std::vector<Item>& front() { return chunks_[front_]; }
+  std::vector<Item>& back() { return chunks_.back(); }
 
   void push_back(std::vector<Item>&& items) {
     BINLOG_ASSERT(!items.empty());
-    chunks_.push_back(Chunk<Item>{std::move(items), 0});
+    chunks_.push_back(std::move(items));
   }
-  // Removes the front chunk and returns its vector (items included).
+  // Removes the front chunk and returns it.
   std::vector<Item> pop_front() {
-    std::vector<Item> items = std::move(chunks_[front_].items);
-    chunks_[front_] = Chunk<Item>{};
+    std::vector<Item> items = std::move(chunks_[front_]);
+    chunks_[front_] = std::vector<Item>();
     ++front_;
     if (front_ == chunks_.size()) {
       chunks_.clear();
@@ -142,7 +134,7 @@ class ChunkQueue {
   }
 
  private:
-  std::vector<Chunk<Item>> chunks_;
+  std::vector<std::vector<Item>> chunks_;
   size_t front_ = 0;
 };
 
@@ -209,6 +201,10 @@ class Merger {
   struct Source {
     std::string node_id;
     merger_internal::ChunkQueue<Item> chunks;
+    // The front chunk's unmerged items are [next, end); both null when nothing is buffered.
+    // Cached so that the per-run path reads the head without walking the chunk queue.
+    Item* next = nullptr;
+    Item* end = nullptr;
     size_t items = 0;  // buffered (not yet merged or dropped) items over all chunks
     size_t bytes = 0;  // MergeItemBytes of those items
   };
@@ -256,13 +252,14 @@ class Merger {
   template <typename It>
   void Append(Source& source, It begin, It end, size_t bytes);
   static int64_t HeadTs(const Source& source) {
-    const merger_internal::Chunk<Item>& chunk = source.chunks.front();
-    return chunk.items[chunk.head].commit_ts;
+    return source.next->commit_ts;
   }
   // Consumes `n` items from the front chunk of `source` (accounting already done); a
   // chunk fully consumed is recycled.
   void Advance(Source& source, size_t n);
   void Recycle(std::vector<Item>&& items);
+  // Points `next`/`end` at the front chunk from its item `head` on (null if none).
+  static void SetCursor(Source& source, size_t head);
   // True when the heap holds every source and the top source has an item.
   bool Ready();
   void BuildHeap();
@@ -372,15 +369,20 @@ template <typename It>
 void Merger<Item>::Append(Source& source, It begin, It end, size_t bytes) {
   const size_t n = static_cast<size_t>(end - begin);
   if (n == 0) return;
-  if (!source.chunks.empty() &&
-      source.chunks.back().items.size() + n <= kMergeAppendChunkItemsMax) {
-    std::vector<Item>& items = source.chunks.back().items;
+  if (!source.chunks.empty() && source.chunks.back().size() + n <= kMergeAppendChunkItemsMax) {
+    std::vector<Item>& items = source.chunks.back();
+    // The back chunk may be the front one, whose cursor the insert can invalidate.
+    const bool is_front = &items == &source.chunks.front();
+    const size_t head = is_front ? static_cast<size_t>(source.next - items.data()) : 0;
     items.insert(items.end(), std::make_move_iterator(begin), std::make_move_iterator(end));
+    if (is_front) SetCursor(source, head);
   } else {
     std::vector<Item> items = TakeSpareBatch();
     items.reserve(std::max(n, kMergeAppendChunkItemsMax));
     items.insert(items.end(), std::make_move_iterator(begin), std::make_move_iterator(end));
+    const bool was_empty = source.chunks.empty();
     source.chunks.push_back(std::move(items));
+    if (was_empty) SetCursor(source, 0);
   }
   source.items += n;
   source.bytes += bytes;
@@ -399,7 +401,9 @@ Status Merger<Item>::PushBatch(std::string_view node_id, std::vector<Item>&& bat
   }
   source->items += batch.size();
   source->bytes += bytes;
+  const bool was_empty = source->chunks.empty();
   source->chunks.push_back(std::move(batch));
+  if (was_empty) SetCursor(*source, 0);
   batch.clear();  // a moved-from vector is valid but unspecified; leave it empty
   return Status::Ok();
 }
@@ -525,9 +529,8 @@ template <MergeableItem Item>
   const bool ties_win = slot < runner.slot;
   if (!ties_win && runner.ts == std::numeric_limits<int64_t>::min()) return run;
   const int64_t max_ts = ties_win ? runner.ts : runner.ts - 1;
-  const merger_internal::Chunk<Item>& chunk = source.chunks.front();
-  const Item* items = chunk.items.data() + chunk.head;
-  const size_t limit = std::min(room, chunk.remaining());
+  const Item* items = source.next;
+  const size_t limit = std::min(room, static_cast<size_t>(source.end - source.next));
   size_t n = 0;
   size_t bytes = 0;
   int64_t last = latest_ts_;
@@ -545,16 +548,28 @@ template <MergeableItem Item>
 
 template <MergeableItem Item>
 void Merger<Item>::Advance(Source& source, size_t n) {
-  merger_internal::Chunk<Item>& chunk = source.chunks.front();
-  chunk.head += n;
+  source.next += n;
   source.items -= n;
-  if (chunk.remaining() == 0) Recycle(source.chunks.pop_front());
+  if (source.next == source.end) {
+    Recycle(source.chunks.pop_front());
+    SetCursor(source, 0);
+  }
+}
+
+template <MergeableItem Item>
+void Merger<Item>::SetCursor(Source& source, size_t head) {
+  if (source.chunks.empty()) {
+    source.next = source.end = nullptr;
+    return;
+  }
+  std::vector<Item>& items = source.chunks.front();
+  source.next = items.data() + head;
+  source.end = items.data() + items.size();
 }
 
 template <MergeableItem Item>
 void Merger<Item>::DropHead(Source& source) {
-  merger_internal::Chunk<Item>& chunk = source.chunks.front();
-  const Item& item = chunk.items[chunk.head];
+  const Item& item = *source.next;
   BINLOG_ASSERT(item.commit_ts <= latest_ts_);
   if (item.commit_ts == latest_ts_) {
     ++stats_.duplicates;
@@ -584,8 +599,7 @@ size_t Merger<Item>::Drain(size_t max_items, Fn&& on_run) {
         latest_ts_ = run.last_ts;
         stats_.emitted += static_cast<int64_t>(run.length);
         source.bytes -= run.bytes;
-        merger_internal::Chunk<Item>& chunk = source.chunks.front();
-        on_run(std::span<Item>(chunk.items.data() + chunk.head, run.length));
+        on_run(std::span<Item>(source.next, run.length));
         emitted += run.length;
         Advance(source, run.length);
       }
