@@ -198,7 +198,14 @@ class Merger {
  private:
   static constexpr uint32_t kNoSlot = std::numeric_limits<uint32_t>::max();
 
+  // Move-only: `next`/`end` point into its own chunks.
   struct Source {
+    Source() = default;
+    Source(Source&&) noexcept = default;
+    Source& operator=(Source&&) noexcept = default;
+    Source(const Source&) = delete;
+    Source& operator=(const Source&) = delete;
+
     std::string node_id;
     merger_internal::ChunkQueue<Item> chunks;
     // The front chunk's unmerged items are [next, end); both null when nothing is buffered.
@@ -251,9 +258,7 @@ class Merger {
   // Moves [begin, end) onto the newest chunk if it is small, else into a new chunk.
   template <typename It>
   void Append(Source& source, It begin, It end, size_t bytes);
-  static int64_t HeadTs(const Source& source) {
-    return source.next->commit_ts;
-  }
+  static int64_t HeadTs(const Source& source) { return source.next->commit_ts; }
   // Consumes `n` items from the front chunk of `source` (accounting already done); a
   // chunk fully consumed is recycled.
   void Advance(Source& source, size_t n);
