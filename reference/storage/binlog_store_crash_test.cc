@@ -63,7 +63,9 @@ struct Ledger {
     if (!(in >> tag >> kind >> start >> commit)) return;  // "READY"
     max_intended_commit = std::max(max_intended_commit, commit);
     if (tag == "I") {
-      open[start] = {commit, seq};
+      // A fake binlog is a whole write on its own: its intent only bounds MaxCommitTS.
+      // A Prewrite's intent opens a transaction the next round must resolve.
+      if (kind == 'P') open[start] = {commit, seq};
       return;
     }
     acked.push_back({kind, start, commit, seq});

@@ -5,6 +5,8 @@
 // Lines (one write(2) each, so a line is either wholly there or absent after a kill):
 //   "I P <start> <commit>"  about to write the Prewrite of a transaction that will commit at
 //                           <commit> (written before the Write call: an intent)
+//   "I F <ts> <ts>"         about to write a fake binlog (it may become MaxCommitTS even if
+//                           the kill lands before its "A" line)
 //   "A P|C|R|F <start> <commit>"  that binlog's Write returned OK (acknowledged)
 //   "READY"                 resolution of the previous round's open transactions is done
 #pragma once

@@ -47,6 +47,9 @@ void Writer(BinlogStore& store, int64_t base, int threads, int thread) {
     const int64_t slot = base + (i * threads + thread) * kSlotWidth;
     const uint64_t choice = static_cast<uint64_t>(slot / kSlotWidth) * 2654435761u % 10;
     if (choice == 0) {
+      // Announced like a Prewrite: the kill may land after the fake binlog is durable but
+      // before its "A" line, and the parent must still know its ts may be MaxCommitTS.
+      Say("I", 'F', slot + 3, slot + 3);
       MustWrite(store, 'F', slot + 3, slot + 3);
       continue;
     }
