@@ -169,6 +169,12 @@ int64_t CountWrongAnswers(LookupFixture& f) {
   return wrong;
 }
 
+// An integer RocksDB property of the store's index (for the shape of what a miss probes).
+double IndexIntProperty(LookupFixture& f, const std::string& name) {
+  auto value = f.store->IndexProperty(name);
+  return value.ok() ? std::stod(*value) : -1;
+}
+
 void BM_Lookup(benchmark::State& state) {
   LookupFixture& f = Fixture();
   // Warm-up pass (PERFORMANCE.md §6 protocol), which also checks the answers.
@@ -196,6 +202,10 @@ void BM_Lookup(benchmark::State& state) {
     state.counters["ratio_miss_vs_raw_miss"] = store_miss / raw_miss;      // L4 goal <= 1.0
     state.counters["ratio_purged_vs_raw_miss"] = store_purged / raw_miss;  // L4 goal <= 1.0
     state.counters["binlogs"] = static_cast<double>(f.keys.size());
+    state.counters["store_index_l0_files"] = IndexIntProperty(f, "rocksdb.num-files-at-level0");
+    state.counters["store_index_memtable_keys"] =
+        IndexIntProperty(f, "rocksdb.num-entries-active-mem-table") +
+        IndexIntProperty(f, "rocksdb.num-entries-imm-mem-tables");
     state.counters["wrong_answers"] = static_cast<double>(wrong + errors);
   }
   if (wrong > 0) Fail(state, "store lookups gave wrong answers");
