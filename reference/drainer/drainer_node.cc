@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <span>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -381,6 +382,9 @@ void DrainerNode::OnPullResponse(uint64_t request_id, Result<PullResult> result,
   }
   pump.next_pull_ms =
       result->binlogs.empty() ? now_ms + options_.pull_poll_delay_ms : now_ms;
+  // The merger's spare vector (capacity of an earlier batch) saves an allocation per pull.
+  std::vector<PulledBinlog> batch = merger_->TakeSpareBatch();
+  batch.reserve(result->binlogs.size());
   for (binlog::Binlog& binlog : result->binlogs) {
     PulledBinlog item;
     item.commit_ts = binlog.commit_ts();
@@ -388,41 +392,66 @@ void DrainerNode::OnPullResponse(uint64_t request_id, Result<PullResult> result,
     metrics_.read_binlog_size(node_id).Observe(static_cast<double>(item.bytes));
     metrics_.binlog_reach_duration_time(node_id).Observe(SecondsSinceTs(item.commit_ts, now_ms));
     item.binlog = std::move(binlog);
-    pump.pending.push_back(std::move(item));
+    batch.push_back(std::move(item));
   }
-  pending_items_ += result->binlogs.size();
-  if (!pump.pending.empty()) pumps_with_pending_.insert(node_id);
+  AdvancePumpPosLocked(node_id, pump, batch);
+  PushPulledLocked(node_id, pump, std::move(batch));
   SyncMergedLocked(now_ms);
   CheckInvariantsLocked();
 }
 
-// Moves a pump's pending binlogs into its merge buffer while there is room. PumpPos advances
-// with every binlog the merger takes whose ts is above it (upstream's puller, §8.1).
-void DrainerNode::FeedMergerLocked(const std::string& node_id, TrackedPump& pump) {
-  size_t taken = 0;
-  for (; taken < pump.pending.size(); ++taken) {
-    const int64_t ts = pump.pending[taken].commit_ts;
-    Status pushed = merger_->Push(node_id, std::move(pump.pending[taken]));
-    if (!pushed.ok()) {
-      BINLOG_ASSERT(pushed.code() == StatusCode::kResourceExhausted);
-      break;
-    }
-    if (ts > pump.last_ts) {
-      pump.last_ts = ts;
+// PumpPos advances with every received binlog whose ts is above it (upstream's puller,
+// §8.1); a binlog at or below it is only logged (the merger drops it as disorder or
+// duplicate).
+void DrainerNode::AdvancePumpPosLocked(const std::string& node_id, TrackedPump& pump,
+                                       const std::vector<PulledBinlog>& batch) {
+  for (const PulledBinlog& item : batch) {
+    if (item.commit_ts > pump.last_ts) {
+      pump.last_ts = item.commit_ts;
     } else {
-      spdlog::warn("pump receive unsort binlog (pump {}, ts {}, last {})", node_id, ts,
-                   pump.last_ts);
+      spdlog::warn("pump receive unsort binlog (pump {}, ts {}, last {})", node_id,
+                   item.commit_ts, pump.last_ts);
     }
   }
-  pump.pending.erase(pump.pending.begin(), pump.pending.begin() + static_cast<long>(taken));
-  pending_items_ -= taken;
-  merger_pushed_items_ += static_cast<int64_t>(taken);
+}
+
+// Hands a pulled batch to the merger whole. Pulls ask for no more than the merge buffer's
+// room, so a refusal is rare (the merger counts bytes with its own overhead); the batch then
+// waits whole in `pending` until FeedMergerLocked finds room.
+void DrainerNode::PushPulledLocked(const std::string& node_id, TrackedPump& pump,
+                                   std::vector<PulledBinlog>&& batch) {
+  BINLOG_ASSERT(pump.pending.empty());  // a pump with pending binlogs is not pulled
+  const size_t count = batch.size();
+  Status pushed = merger_->PushBatch(node_id, std::move(batch));
+  if (pushed.ok()) {
+    merger_pushed_items_ += static_cast<int64_t>(count);
+    return;
+  }
+  BINLOG_ASSERT(pushed.code() == StatusCode::kResourceExhausted);
+  pump.pending = std::move(batch);  // PushBatch left it untouched
+  pending_items_ += count;
+  pumps_with_pending_.insert(node_id);
+}
+
+// Retries a pump's pending batch (whole, as pulled) once its merge buffer has room.
+void DrainerNode::FeedMergerLocked(const std::string& node_id, TrackedPump& pump) {
+  const size_t count = pump.pending.size();
+  Status pushed = merger_->PushBatch(node_id, std::move(pump.pending));
+  if (!pushed.ok()) {
+    BINLOG_ASSERT(pushed.code() == StatusCode::kResourceExhausted);
+    return;
+  }
+  BINLOG_ASSERT(pump.pending.empty());
+  pending_items_ -= count;
+  merger_pushed_items_ += static_cast<int64_t>(count);
 }
 
 // ---- after the merge ----
 
+// Feeds pending batches, then moves merged binlogs to the destination, up to
+// kSyncBatchItemsMax per round, until the merge stalls or the node stops. A failed write or
+// checkpoint save stops the node (FailLocked) after the round's Drain has returned.
 void DrainerNode::SyncMergedLocked(int64_t now_ms) {
-  std::vector<PulledBinlog> batch;
   while (phase_ == Phase::kNone) {
     // In node-id order, as a walk over pumps_ would feed them.
     for (auto it = pumps_with_pending_.begin(); it != pumps_with_pending_.end();) {
@@ -430,47 +459,69 @@ void DrainerNode::SyncMergedLocked(int64_t now_ms) {
       FeedMergerLocked(*it, pump);
       it = pump.pending.empty() ? pumps_with_pending_.erase(it) : std::next(it);
     }
-    batch.clear();
-    if (merger_->Pop(batch, kSyncBatchItemsMax) == 0) break;
-    if (BINLOG_PLANTED_BUG(kMergeOutOfOrder) && batch.size() >= 2) std::swap(batch[0], batch[1]);
-    Status synced = SyncBatchLocked(batch, now_ms);
-    if (!synced.ok()) FailLocked(synced);
+    SyncRound round;
+    round.position = synced_ts_;
+    if (DrainMergedLocked(round, now_ms) == 0) break;
+    if (round.status.ok()) round.status = FlushLocked(round, now_ms);
+    if (round.status.ok()) round.status = MaybeSaveCheckpointLocked(now_ms, /*force=*/false);
+    if (!round.status.ok()) FailLocked(round.status);
   }
   UpdateQueueMetricLocked();
 }
 
-// Appends the batch's real binlogs to the destination and moves synced_ts_ past everything
-// durable. A DDL is flushed on its own boundary and the checkpoint saved right after it.
-Status DrainerNode::SyncBatchLocked(std::vector<PulledBinlog>& batch, int64_t now_ms) {
+// Hands up to kSyncBatchItemsMax merged binlogs to SyncItemLocked, in merge order, straight
+// from the merger's buffers (no copy). Returns how many the merger emitted.
+size_t DrainerNode::DrainMergedLocked(SyncRound& round, int64_t now_ms) {
+  if (BINLOG_PLANTED_BUG(kMergeOutOfOrder) || BINLOG_PLANTED_BUG(kCheckpointBeforeWrite)) {
+    return DrainPlantedLocked(round, now_ms);
+  }
+  // SyncItemLocked touches the destination, the checkpoint and the metrics, never merger_.
+  return merger_->Drain(kSyncBatchItemsMax, [&](std::span<PulledBinlog> run) {
+    for (PulledBinlog& item : run) SyncItemLocked(round, item, now_ms);
+  });
+}
+
+// The planted drainer bugs need the whole round at once (its first two items, its last ts),
+// so planted builds that run one take the round out of the merger first.
+size_t DrainerNode::DrainPlantedLocked(SyncRound& round, int64_t now_ms) {
+  std::vector<PulledBinlog> batch;
+  const size_t emitted = merger_->Pop(batch, kSyncBatchItemsMax);
+  if (BINLOG_PLANTED_BUG(kMergeOutOfOrder) && batch.size() >= 2) std::swap(batch[0], batch[1]);
   if (BINLOG_PLANTED_BUG(kCheckpointBeforeWrite) && !batch.empty()) {
     synced_ts_ = batch.back().commit_ts;  // the position moves before the destination has it
-    BINLOG_RETURN_IF_ERROR(MaybeSaveCheckpointLocked(now_ms, /*force=*/true));
+    round.status = MaybeSaveCheckpointLocked(now_ms, /*force=*/true);
   }
-  std::vector<binlog::Binlog> writes;
-  int64_t position = synced_ts_;
-  auto flush = [&]() -> Status {
-    if (!writes.empty()) {
-      Status appended = destination_.Append(writes);
-      if (!appended.ok()) return appended.Annotate("write binlogs to destination failed");
-      last_real_write_ms_ = now_ms;
-      for (const binlog::Binlog& written : writes) CountEventsLocked(written);
-      writes.clear();
-    }
-    synced_ts_ = position;
-    return Status::Ok();
-  };
-  for (PulledBinlog& item : batch) {
-    position = item.commit_ts;
-    const SyncKind kind = ClassifyForSync(item.binlog);
-    if (kind == SyncKind::kPositionOnly) continue;
-    writes.push_back(std::move(item.binlog));
-    if (kind == SyncKind::kDdl) {
-      BINLOG_RETURN_IF_ERROR(flush());
-      BINLOG_RETURN_IF_ERROR(MaybeSaveCheckpointLocked(now_ms, /*force=*/true));
-    }
+  for (PulledBinlog& item : batch) SyncItemLocked(round, item, now_ms);
+  return emitted;
+}
+
+// One merged binlog (§8.3): real binlogs are queued for the destination; a DDL is flushed on
+// its own boundary and the checkpoint saved right after it. After a failure the rest of the
+// round is not synced (the node is stopping).
+void DrainerNode::SyncItemLocked(SyncRound& round, PulledBinlog& item, int64_t now_ms) {
+  if (!round.status.ok()) return;
+  round.position = item.commit_ts;
+  const SyncKind kind = ClassifyForSync(item.binlog);
+  if (kind == SyncKind::kPositionOnly) return;
+  round.writes.push_back(std::move(item.binlog));
+  if (kind == SyncKind::kDdl) {
+    round.status = FlushLocked(round, now_ms);
+    if (round.status.ok()) round.status = MaybeSaveCheckpointLocked(now_ms, /*force=*/true);
   }
-  BINLOG_RETURN_IF_ERROR(flush());
-  return MaybeSaveCheckpointLocked(now_ms, /*force=*/false);
+}
+
+// Appends the queued writes to the destination (durable) and moves synced_ts_ to the
+// round's position.
+Status DrainerNode::FlushLocked(SyncRound& round, int64_t now_ms) {
+  if (!round.writes.empty()) {
+    Status appended = destination_.Append(round.writes);
+    if (!appended.ok()) return appended.Annotate("write binlogs to destination failed");
+    last_real_write_ms_ = now_ms;
+    for (const binlog::Binlog& written : round.writes) CountEventsLocked(written);
+    round.writes.clear();
+  }
+  synced_ts_ = round.position;
+  return Status::Ok();
 }
 
 // binlog_drainer_event by row change (Insert / Update / Delete) and DDL, and

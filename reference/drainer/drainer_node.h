@@ -182,10 +182,17 @@ class DrainerNode {
   struct TrackedPump {
     std::string host;
     bool paused = false;
-    int64_t last_ts = 0;                // PumpPos: last commit ts handed to the merger
+    int64_t last_ts = 0;                // PumpPos: highest commit ts received from the pump
     std::optional<uint64_t> in_flight;  // the pull request awaiting its response
     int64_t next_pull_ms = 0;           // earliest time of the next pull
-    std::vector<PulledBinlog> pending;  // pulled but not yet taken by a full merge buffer
+    // A pulled batch the merge buffer refused (rare), retried whole; empty otherwise.
+    std::vector<PulledBinlog> pending;
+  };
+  // One round of merged binlogs on their way to the destination (SyncMergedLocked).
+  struct SyncRound {
+    std::vector<binlog::Binlog> writes;  // real binlogs not yet appended
+    int64_t position = 0;                // commit ts of the last binlog seen
+    Status status;                       // the first failure; the round stops there
   };
 
   // All *Locked functions require mu_ held.
@@ -198,11 +205,18 @@ class DrainerNode {
   void ApplyPumpStatusLocked(const NodeStatus& pump);
   void RebuildSnapshotLocked();
   bool PullableLocked(const std::string& node_id, const TrackedPump& pump) const;
+  void AdvancePumpPosLocked(const std::string& node_id, TrackedPump& pump,
+                            const std::vector<PulledBinlog>& batch);
+  void PushPulledLocked(const std::string& node_id, TrackedPump& pump,
+                        std::vector<PulledBinlog>&& batch);
   void FeedMergerLocked(const std::string& node_id, TrackedPump& pump);
   void ForgetPumpLocked(std::map<std::string, TrackedPump>::iterator it);
   void CheckPumpInvariantsLocked() const;
   void SyncMergedLocked(int64_t now_ms);
-  Status SyncBatchLocked(std::vector<PulledBinlog>& batch, int64_t now_ms);
+  size_t DrainMergedLocked(SyncRound& round, int64_t now_ms);
+  size_t DrainPlantedLocked(SyncRound& round, int64_t now_ms);
+  void SyncItemLocked(SyncRound& round, PulledBinlog& item, int64_t now_ms);
+  Status FlushLocked(SyncRound& round, int64_t now_ms);
   void CountEventsLocked(const binlog::Binlog& binlog);
   Status SaveCheckpointLocked(int64_t ts, bool consistent, int64_t now_ms);
   Status MaybeSaveCheckpointLocked(int64_t now_ms, bool force);
