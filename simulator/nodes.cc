@@ -302,7 +302,7 @@ void World::ScheduleDrainerTimer(int i) {
   int64_t local_due = drainer.node->NextTimerMs();
   if (local_due == drainer.timer_due_ms) return;
   drainer.timer_due_ms = local_due;
-  if (local_due == kDrainerNoTimerMs) return;
+  if (local_due == kNoTimerMs) return;
   int64_t global_due = std::max(now_ms_, local_due - drainer.clock.skew_ms);
   queue_.Push(global_due, kEvNodeTimer, DrainerEndpoint(i), ++drainer.timer_generation);
 }
@@ -310,7 +310,7 @@ void World::ScheduleDrainerTimer(int i) {
 void World::OnDrainerTimer(int i, uint64_t generation) {
   SimDrainer& drainer = drainers_[i];
   if (!drainer.up || generation != drainer.timer_generation) return;
-  drainer.timer_due_ms = kDrainerNoTimerMs;
+  drainer.timer_due_ms = kNoTimerMs;
   int64_t local = drainer.clock.Now(now_ms_);
   if (local < drainer.node->NextTimerMs()) {
     ScheduleDrainerTimer(i);

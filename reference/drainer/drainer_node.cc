@@ -642,8 +642,8 @@ void DrainerNode::FailLocked(const Status& error) {
 // record is written at the next OnTimer.
 void DrainerNode::BeginShutdownLocked() {
   phase_ = Phase::kShuttingDown;
-  heartbeat_due_ms_ = kDrainerNoTimerMs;
-  refresh_due_ms_ = kDrainerNoTimerMs;
+  heartbeat_due_ms_ = kNoTimerMs;
+  refresh_due_ms_ = kNoTimerMs;
   shutdown_due_ms_ = last_now_ms_;
 }
 
@@ -660,7 +660,7 @@ void DrainerNode::FinishLocked() {
     if (!saved.ok()) spdlog::error("{}", saved.message());
   }
   phase_ = Phase::kStopped;
-  shutdown_due_ms_ = kDrainerNoTimerMs;
+  shutdown_due_ms_ = kNoTimerMs;
   for (auto& [id, pump] : pumps_) pump.in_flight.reset();
   in_flight_pumps_.clear();
   if (started_) CheckPumpInvariantsLocked();
@@ -689,23 +689,23 @@ void DrainerNode::CheckInvariantsLocked() const {
   switch (phase_) {
     case Phase::kNone:
       BINLOG_ASSERT(state_ == NodeState::kOnline);
-      BINLOG_ASSERT(shutdown_due_ms_ == kDrainerNoTimerMs);
-      BINLOG_ASSERT(started_ == (heartbeat_due_ms_ != kDrainerNoTimerMs));
-      BINLOG_ASSERT(started_ == (refresh_due_ms_ != kDrainerNoTimerMs));
+      BINLOG_ASSERT(shutdown_due_ms_ == kNoTimerMs);
+      BINLOG_ASSERT(started_ == (heartbeat_due_ms_ != kNoTimerMs));
+      BINLOG_ASSERT(started_ == (refresh_due_ms_ != kNoTimerMs));
       BINLOG_ASSERT(heartbeat_failures_ < kDrainerHeartbeatFailuresMax);
       return;
     case Phase::kShuttingDown:
       BINLOG_ASSERT(state_ == NodeState::kOnline || state_ == NodeState::kPausing ||
                     state_ == NodeState::kClosing);
-      BINLOG_ASSERT(shutdown_due_ms_ != kDrainerNoTimerMs);
+      BINLOG_ASSERT(shutdown_due_ms_ != kNoTimerMs);
       break;
     case Phase::kStopped:
       BINLOG_ASSERT(state_ == NodeState::kPaused || state_ == NodeState::kOffline);
-      BINLOG_ASSERT(shutdown_due_ms_ == kDrainerNoTimerMs);
+      BINLOG_ASSERT(shutdown_due_ms_ == kNoTimerMs);
       BINLOG_ASSERT(in_flight_pumps_.empty());
       break;
   }
-  BINLOG_ASSERT(heartbeat_due_ms_ == kDrainerNoTimerMs && refresh_due_ms_ == kDrainerNoTimerMs);
+  BINLOG_ASSERT(heartbeat_due_ms_ == kNoTimerMs && refresh_due_ms_ == kNoTimerMs);
 }
 
 // The tracked pumps against the merger's sources and the indexes over pumps_ (O(pumps)).

@@ -53,7 +53,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -63,6 +62,7 @@
 #include <vector>
 
 #include "reference/core/node_status.h"
+#include "reference/core/node_timer.h"
 #include "reference/core/proto/binlog.pb.h"
 #include "reference/core/status.h"
 #include "reference/core/tso_source.h"
@@ -76,8 +76,6 @@
 
 namespace tidb_binlog {
 
-// NextTimerMs() when the node wants no call (not started, or stopped).
-inline constexpr int64_t kDrainerNoTimerMs = std::numeric_limits<int64_t>::max();
 // At most this many merged binlogs go to the destination in one Append (bounded work and
 // memory per step; the checkpoint can advance between batches).
 inline constexpr size_t kSyncBatchItemsMax = 1'024;
@@ -133,6 +131,7 @@ class DrainerNode {
 
   // Runs whatever is due at `now_ms` (see the header comment).
   void OnTimer(int64_t now_ms);
+  // When OnTimer is next due; kNoTimerMs (node_timer.h) before Start() and once Stopped().
   int64_t NextTimerMs() const;
 
   // The pulls to send now (see the header comment). Empty once shutdown began.
@@ -266,9 +265,9 @@ class DrainerNode {
   std::optional<std::map<std::string, int64_t>> snapshot_pump_pos_;
   bool snapshot_synced_ = false;
 
-  int64_t heartbeat_due_ms_ = kDrainerNoTimerMs;
-  int64_t refresh_due_ms_ = kDrainerNoTimerMs;
-  int64_t shutdown_due_ms_ = kDrainerNoTimerMs;
+  int64_t heartbeat_due_ms_ = kNoTimerMs;
+  int64_t refresh_due_ms_ = kNoTimerMs;
+  int64_t shutdown_due_ms_ = kNoTimerMs;
 };
 
 }  // namespace tidb_binlog

@@ -64,7 +64,7 @@ TEST_F(DrainerNodeTest, StartFailuresCarryUpstreamTexts) {
   registry_.FailNextCalls(2);  // the previous-record read, then the registration
   status = node_->Start(now_ms_);
   EXPECT_EQ(status.message().rfind("fail to register node to etcd: ", 0), 0u) << status.message();
-  EXPECT_EQ(node_->NextTimerMs(), kDrainerNoTimerMs);
+  EXPECT_EQ(node_->NextTimerMs(), kNoTimerMs);
   StartNode();
   EXPECT_TRUE(node_->Started());
 }
@@ -350,7 +350,7 @@ TEST_F(DrainerNodeTest, TwentyConsecutiveHeartbeatFailuresStopThePaused) {
   EXPECT_FALSE(node_->FatalError().ok());
   EXPECT_EQ(node_->state(), NodeState::kPaused);
   EXPECT_EQ(DrainerRecord().state, NodeState::kPaused);
-  EXPECT_EQ(node_->NextTimerMs(), kDrainerNoTimerMs);
+  EXPECT_EQ(node_->NextTimerMs(), kNoTimerMs);
 }
 
 TEST_F(DrainerNodeTest, PauseAndCloseWriteTheFinalStateWithoutWaiting) {
@@ -372,7 +372,7 @@ TEST_F(DrainerNodeTest, PauseAndCloseWriteTheFinalStateWithoutWaiting) {
   EXPECT_EQ(node_->state(), NodeState::kPausing);
   AdvanceBy(0);
   EXPECT_EQ(DrainerRecord().state, NodeState::kPaused);
-  EXPECT_EQ(node_->NextTimerMs(), kDrainerNoTimerMs);
+  EXPECT_EQ(node_->NextTimerMs(), kNoTimerMs);
 }
 
 TEST_F(DrainerNodeTest, SignalBeforeStartStopsWithoutWriting) {

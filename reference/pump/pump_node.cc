@@ -1,6 +1,7 @@
 #include "reference/pump/pump_node.h"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 #include <spdlog/spdlog.h>

@@ -45,12 +45,12 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <limits>
 #include <mutex>
 #include <string>
 #include <string_view>
 
 #include "reference/core/node_status.h"
+#include "reference/core/node_timer.h"
 #include "reference/core/proto/binlog.pb.h"
 #include "reference/core/proto/pump.pb.h"
 #include "reference/core/status.h"
@@ -62,8 +62,6 @@
 
 namespace tidb_binlog {
 
-// NextTimerMs() when the node wants no call (not started, or stopped).
-inline constexpr int64_t kNoTimerMs = std::numeric_limits<int64_t>::max();
 // Upstream gcInterval: the GC loop wakes this long after its previous run.
 inline constexpr int64_t kGcIntervalMilliseconds = 3'600'000;
 // Upstream detectDrainerCheckpointInterval (a ticker).
