@@ -286,4 +286,29 @@ bool IsLegalTransition(NodeKind kind, NodeState from, NodeState to) {
                      });
 }
 
+NodeActionDecision DecideNodeAction(NodeKind kind, std::string_view own_node_id,
+                                    NodeState current, std::string_view node_id,
+                                    std::string_view action) {
+  // Upstream's pump spells it "invalide"; its drainer fixed the spelling but kept "pump".
+  const std::string invalid = kind == NodeKind::kPump ? "invalide" : "invalid";
+  const std::string action_text(action);
+  if (node_id != own_node_id) {
+    return {std::nullopt, invalid + " nodeID " + std::string(node_id) +
+                              ", this pump's nodeID is " + std::string(own_node_id)};
+  }
+  if (current != NodeState::kOnline) {
+    return {std::nullopt, std::string("this pump's state is ") + NodeStateName(current) +
+                              ", apply " + action_text + " failed!"};
+  }
+  std::optional<NodeState> next;
+  if (action == "pause") {
+    next = NodeState::kPausing;
+  } else if (action == "close") {
+    next = NodeState::kClosing;
+  } else {
+    return {std::nullopt, invalid + " action " + action_text};
+  }
+  return {next, "apply action " + action_text + " success!"};
+}
+
 }  // namespace tidb_binlog

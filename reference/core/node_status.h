@@ -4,8 +4,9 @@
 // What this is for: encoding and decoding the record exactly as Go's encoding/json does for
 // upstream's node.Status, and answering "may a node of this kind go from state A to state
 // B?" for the nodes themselves, the simulator's invariant checkers and the conformance suite.
-// Not for: storing records (reference/registry) or deciding when a node transitions (pump,
-// drainer).
+// Also the one `PUT /state` decision both nodes share (DecideNodeAction).
+// Not for: storing records (reference/registry) or deciding when a node transitions on its
+// own (pump, drainer).
 //
 // Thread safety: plain values and pure functions.
 #pragma once
@@ -97,5 +98,27 @@ std::span<const NodeTransition> LegalNodeTransitions();
 
 // True iff LegalNodeTransitions() holds (kind, from, to).
 bool IsLegalTransition(NodeKind kind, NodeState from, NodeState to);
+
+// What `PUT /state/{nodeID}/{action}` decides (UPSTREAM.md §2.2 for a pump, §3.3 for a
+// drainer): `next` is the state the node moves to when the action is accepted (pausing or
+// closing; the node then starts its shutdown sequence), nullopt when it is refused and the
+// node does nothing. `message` is upstream's response message either way.
+struct NodeActionDecision {
+  std::optional<NodeState> next;
+  std::string message;
+};
+
+// The /state decision of a node of `kind` whose own id is `own_node_id` and whose state is
+// `current`, for a request naming `node_id` and `action`. Upstream's checks, in its order,
+// with its texts (typos and the drainer's "this pump's" included, as clients match them):
+//  1. `node_id` must be the node's own: `invalide nodeID <id>, this pump's nodeID is <own>`
+//     (pump), `invalid nodeID <id>, this pump's nodeID is <own>` (drainer);
+//  2. the node must be online: `this pump's state is <state>, apply <action> failed!`;
+//  3. `action` must be exactly `pause` (-> pausing) or `close` (-> closing):
+//     `invalide action <action>` (pump), `invalid action <action>` (drainer).
+// Accepted: `apply action <action> success!`.
+NodeActionDecision DecideNodeAction(NodeKind kind, std::string_view own_node_id,
+                                    NodeState current, std::string_view node_id,
+                                    std::string_view action);
 
 }  // namespace tidb_binlog

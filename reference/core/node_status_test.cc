@@ -5,8 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "reference/core/go_json.h"
 #include "reference/core/tso.h"
@@ -167,6 +169,75 @@ TEST(NodeTransitionTest, TableHasNoDuplicatesAndEveryRowSaysWhy) {
     EXPECT_GT(std::string(t.trigger).size(), 10u);
   }
   EXPECT_EQ(seen.size(), kPumpLegal.size() + kDrainerLegal.size());
+}
+
+// PUT /state: every branch of the decision, for both kinds, with upstream's exact texts.
+struct ActionCase {
+  NodeKind kind;
+  NodeState current;
+  std::string node_id;  // the request's; the node's own id is "self"
+  std::string action;
+  std::optional<NodeState> next;
+  std::string message;
+};
+
+const ActionCase kActionCases[] = {
+    // 1. Another node's id comes first, whatever the state and action.
+    {NodeKind::kPump, NodeState::kOnline, "other", "pause", std::nullopt,
+     "invalide nodeID other, this pump's nodeID is self"},
+    {NodeKind::kPump, NodeState::kPaused, "other", "bogus", std::nullopt,
+     "invalide nodeID other, this pump's nodeID is self"},
+    {NodeKind::kDrainer, NodeState::kOnline, "other", "pause", std::nullopt,
+     "invalid nodeID other, this pump's nodeID is self"},
+    {NodeKind::kDrainer, NodeState::kClosing, "", "bogus", std::nullopt,
+     "invalid nodeID , this pump's nodeID is self"},
+    // 2. Then the state, before the action is looked at.
+    {NodeKind::kPump, NodeState::kPausing, "self", "close", std::nullopt,
+     "this pump's state is pausing, apply close failed!"},
+    {NodeKind::kPump, NodeState::kOffline, "self", "bogus", std::nullopt,
+     "this pump's state is offline, apply bogus failed!"},
+    {NodeKind::kDrainer, NodeState::kPaused, "self", "pause", std::nullopt,
+     "this pump's state is paused, apply pause failed!"},
+    {NodeKind::kDrainer, NodeState::kClosing, "self", "bogus", std::nullopt,
+     "this pump's state is closing, apply bogus failed!"},
+    // 3. Then the action: exactly "pause" or "close".
+    {NodeKind::kPump, NodeState::kOnline, "self", "Pause", std::nullopt,
+     "invalide action Pause"},
+    {NodeKind::kPump, NodeState::kOnline, "self", "", std::nullopt, "invalide action "},
+    {NodeKind::kDrainer, NodeState::kOnline, "self", "resume", std::nullopt,
+     "invalid action resume"},
+    // Accepted.
+    {NodeKind::kPump, NodeState::kOnline, "self", "pause", NodeState::kPausing,
+     "apply action pause success!"},
+    {NodeKind::kPump, NodeState::kOnline, "self", "close", NodeState::kClosing,
+     "apply action close success!"},
+    {NodeKind::kDrainer, NodeState::kOnline, "self", "pause", NodeState::kPausing,
+     "apply action pause success!"},
+    {NodeKind::kDrainer, NodeState::kOnline, "self", "close", NodeState::kClosing,
+     "apply action close success!"},
+};
+
+TEST(NodeActionTest, EveryBranchForBothKinds) {
+  for (const ActionCase& c : kActionCases) {
+    const NodeActionDecision decision =
+        DecideNodeAction(c.kind, "self", c.current, c.node_id, c.action);
+    EXPECT_EQ(decision.next, c.next) << c.message;
+    EXPECT_EQ(decision.message, c.message);
+  }
+}
+
+TEST(NodeActionTest, OnlyOnlineNodesAcceptAndTheirMovesAreLegal) {
+  for (NodeKind kind : {NodeKind::kPump, NodeKind::kDrainer}) {
+    for (NodeState current : kAllNodeStates) {
+      for (std::string_view action : {"pause", "close"}) {
+        const NodeActionDecision decision = DecideNodeAction(kind, "self", current, "self", action);
+        EXPECT_EQ(decision.next.has_value(), current == NodeState::kOnline);
+        if (decision.next.has_value()) {
+          EXPECT_TRUE(IsLegalTransition(kind, current, *decision.next));
+        }
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -601,27 +601,15 @@ void DrainerNode::SetStateLocked(NodeState next) {
 
 DrainerActionResult DrainerNode::ApplyAction(std::string_view node_id, std::string_view action) {
   std::lock_guard lock(mu_);
-  const std::string action_text(action);
-  if (node_id != options_.node_id) {
-    return {false, "invalid nodeID " + std::string(node_id) + ", this pump's nodeID is " +
-                       options_.node_id};
-  }
-  if (state_ != NodeState::kOnline) {
-    return {false, std::string("this pump's state is ") + NodeStateName(state_) + ", apply " +
-                       action_text + " failed!"};
-  }
-  if (action == "pause") {
-    SetStateLocked(NodeState::kPausing);
-  } else if (action == "close") {
-    SetStateLocked(NodeState::kClosing);
-  } else {
-    return {false, "invalid action " + action_text};
-  }
+  NodeActionDecision decision =
+      DecideNodeAction(NodeKind::kDrainer, options_.node_id, state_, node_id, action);
+  if (!decision.next.has_value()) return {false, std::move(decision.message)};
+  SetStateLocked(*decision.next);
   // A signal or a fatal error may have begun the sequence already; its final step reads
   // the state then.
   if (phase_ == Phase::kNone) BeginShutdownLocked();
   CheckInvariantsLocked();
-  return {true, "apply action " + action_text + " success!"};
+  return {true, std::move(decision.message)};
 }
 
 void DrainerNode::Shutdown(int64_t now_ms) {
