@@ -38,6 +38,11 @@ constexpr int kBloomBitsPerKey = 10;
 // RocksDB's default splits a 64 MiB cache into 64 shards of 1 MiB; a whole-file bloom filter
 // of an index file is larger than that (10 bits x ~1M keys), so it could never stay cached.
 constexpr int kIndexBlockCacheShardBits = 2;
+// Whole-key bloom over the index memtable, as a fraction of the memtable's size: an entry
+// takes ~50 bytes (16 MiB held ~330k), so 2.5% is ~10 bits per entry, the files' rate.
+// Without it every miss walks the skiplist (measured: miss 0.57-0.72 -> 0.48 us with a
+// full 16 MiB memtable, whose misses were then slower than a raw RocksDB miss).
+constexpr double kIndexMemtableBloomRatio = 0.025;
 // Index files in L1+: GC drops whole files of this size and rewrites at most the straddling one.
 constexpr uint64_t kIndexTargetFileBytes = uint64_t{8} << 20;
 // The meta column family holds four keys rewritten by every group.
@@ -252,6 +257,8 @@ Status RocksDbBinlogStore::OpenIndex() {
   rocksdb::ColumnFamilyOptions index_options;
   index_options.compression = rocksdb::kNoCompression;
   index_options.write_buffer_size = options_.index_write_buffer_bytes;
+  index_options.memtable_prefix_bloom_size_ratio = kIndexMemtableBloomRatio;
+  index_options.memtable_whole_key_filtering = true;
   index_options.target_file_size_base = kIndexTargetFileBytes;
   index_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   index_options.compaction_filter = index_filter_.get();

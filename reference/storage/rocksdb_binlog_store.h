@@ -62,7 +62,7 @@ struct RocksDbBinlogStoreOptions {
   uint64_t value_log_file_bytes_max = uint64_t{64} << 20;
   // RocksDB block cache for the index.
   size_t index_block_cache_bytes = size_t{64} << 20;
-  // Index memtable size. 16 MiB holds ~250k entries (~250 MB of 1 KiB binlogs), so the
+  // Index memtable size. 16 MiB holds ~330k entries (~165k transactions of 1 KiB), so the
   // flush GC may force is short and index files soon reach L1, where GC drops them whole.
   size_t index_write_buffer_bytes = size_t{16} << 20;
   // Niceness (setpriority, 0..19) of the GC thread and of RocksDB's compaction threads, so
