@@ -1,6 +1,7 @@
 // Lookup goals L3/L4 (PERFORMANCE.md §6): BinlogStore::Lookup of random existing ts against
 // a raw RocksDB Get of the same binlogs stored as values, and against a raw index Get + pread
-// of the same record; misses and purged ts (at or below the GC bound) against a raw miss.
+// of the same record; misses, purged ts (at or below the GC bound) and ts above every key
+// against a raw miss.
 //
 // Method: one data set (default row-size distribution, Config().binlogs binlogs) is loaded
 // once into the store and the raw baselines; the store then GCs its oldest ~5% so that
@@ -40,6 +41,7 @@ struct LookupFixture {
   std::unique_ptr<RawFile> raw_file;
   std::vector<int64_t> keys;          // every non-zero index ts, sorted
   std::vector<int64_t> hits, misses, purged;
+  std::vector<int64_t> beyond;  // absent ts above every key (e.g. a ts not yet written)
 };
 
 void Load(const Dataset& chunk, LookupFixture* f) {
@@ -92,6 +94,7 @@ void GcOldest(LookupFixture* f) {
   f->hits = Sample(f->keys, bound_index + 1, f->keys.size(), Config().lookups, &prng);
   f->misses = SampleMisses(f->keys, bound_index + 1, Config().lookups, &prng);
   f->purged = Sample(f->keys, 0, bound_index + 1, Config().lookups, &prng);
+  for (int64_t i = 1; i <= Config().lookups; ++i) f->beyond.push_back(f->keys.back() + i);
 }
 
 std::unique_ptr<LookupFixture> BuildFixture() {
@@ -160,7 +163,7 @@ Latencies TimeReads(LookupFixture& f, const std::vector<int64_t>& keys, int64_t*
 int64_t CountWrongAnswers(LookupFixture& f) {
   int64_t wrong = 0;
   for (int64_t ts : f.hits) wrong += !f.store->Lookup(ts).ok();
-  for (const auto* set : {&f.misses, &f.purged}) {
+  for (const auto* set : {&f.misses, &f.purged, &f.beyond}) {
     for (int64_t ts : *set) {
       auto result = f.store->Lookup(ts);
       wrong += result.ok() || result.status().code() != StatusCode::kNotFound;
@@ -184,12 +187,15 @@ void BM_Lookup(benchmark::State& state) {
     Latencies hit = TimeReads(f, f.hits, &errors);
     Latencies miss = TimeReads(f, f.misses, &errors);
     Latencies purged = TimeReads(f, f.purged, &errors);
+    Latencies beyond = TimeReads(f, f.beyond, &errors);
     const double store_hit = Median(&hit.store);
     const double raw_hit = Median(&hit.raw_get);
     const double raw_pread = Median(&hit.raw_get_pread);
     const double store_miss = Median(&miss.store);
     const double raw_miss = Median(&miss.raw_get);
     const double store_purged = Median(&purged.store);
+    const double store_beyond = Median(&beyond.store);
+    const double raw_beyond = Median(&beyond.raw_get);
     state.SetIterationTime(store_hit * 1e-6);
     state.counters["store_hit_us"] = store_hit;
     state.counters["raw_get_hit_us"] = raw_hit;
@@ -201,6 +207,9 @@ void BM_Lookup(benchmark::State& state) {
     state.counters["raw_miss_us"] = raw_miss;
     state.counters["ratio_miss_vs_raw_miss"] = store_miss / raw_miss;      // L4 goal <= 1.0
     state.counters["ratio_purged_vs_raw_miss"] = store_purged / raw_miss;  // L4 goal <= 1.0
+    state.counters["store_beyond_us"] = store_beyond;
+    state.counters["raw_beyond_us"] = raw_beyond;
+    state.counters["ratio_beyond_vs_raw_miss"] = store_beyond / raw_beyond;  // info
     state.counters["binlogs"] = static_cast<double>(f.keys.size());
     state.counters["store_index_l0_files"] = IndexIntProperty(f, "rocksdb.num-files-at-level0");
     state.counters["store_index_memtable_keys"] =

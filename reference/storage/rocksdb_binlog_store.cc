@@ -72,6 +72,17 @@ std::string TsKey(int64_t ts) {
   return key;
 }
 
+// The ts of an index key (TsKey's inverse); false if `key` is not of that form.
+bool DecodeTsKey(const rocksdb::Slice& key, int64_t* ts) {
+  if (!key.starts_with(kTsKeyPrefix) || key.size() != kTsKeyPrefix.size() + 8) return false;
+  uint64_t v = 0;
+  for (size_t i = kTsKeyPrefix.size(); i < key.size(); ++i) {
+    v = (v << 8) | static_cast<unsigned char>(key[i]);
+  }
+  *ts = static_cast<int64_t>(v);
+  return true;
+}
+
 std::string EncodeInt64(int64_t value) {
   std::string out;
   auto v = static_cast<uint64_t>(value);
@@ -154,12 +165,8 @@ class IndexCompactionFilter final : public rocksdb::CompactionFilter {
 
   bool Filter(int /*level*/, const rocksdb::Slice& key, const rocksdb::Slice& /*value*/,
               std::string* /*new_value*/, bool* /*value_changed*/) const override {
-    if (!key.starts_with(kTsKeyPrefix) || key.size() != kTsKeyPrefix.size() + 8) return false;
-    uint64_t v = 0;
-    for (size_t i = kTsKeyPrefix.size(); i < key.size(); ++i) {
-      v = (v << 8) | static_cast<unsigned char>(key[i]);
-    }
-    return static_cast<int64_t>(v) <= drop_up_to_.load(std::memory_order_relaxed);
+    int64_t ts = 0;
+    return DecodeTsKey(key, &ts) && ts <= drop_up_to_.load(std::memory_order_relaxed);
   }
 
   const char* Name() const override { return "tidb_binlog.IndexGcFilter"; }
@@ -217,6 +224,7 @@ Result<std::unique_ptr<RocksDbBinlogStore>> RocksDbBinlogStore::Open(
   if (!vlog.ok()) return vlog.status();
   store->vlog_ = std::move(vlog).value();
   BINLOG_RETURN_IF_ERROR(store->Recover());
+  BINLOG_RETURN_IF_ERROR(store->LoadMaxIndexTs());
   store->RefreshSpace(/*force=*/true);
   store->writer_thread_ = std::thread([s = store.get()] { s->WriterLoop(); });
   store->gc_thread_ = std::thread([s = store.get()] { s->GcLoop(); });
@@ -370,6 +378,20 @@ Status RocksDbBinlogStore::Recover() {
   return Status::Ok();
 }
 
+// The largest index key present after recovery; nothing above it was ever acknowledged.
+Status RocksDbBinlogStore::LoadMaxIndexTs() {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_cf_));
+  it->SeekToLast();
+  BINLOG_RETURN_IF_ERROR(FromRocks(it->status(), "find the last index key"));
+  if (!it->Valid()) return Status::Ok();  // empty index: max_index_ts_ stays 0 (key 0)
+  int64_t ts = 0;
+  if (!DecodeTsKey(it->key(), &ts)) {
+    return Status::Corruption("index key of unexpected form: " + it->key().ToString(/*hex=*/true));
+  }
+  max_index_ts_.store(std::max(int64_t{0}, ts));
+  return Status::Ok();
+}
+
 uint64_t RocksDbBinlogStore::recovered_truncated_bytes() const {
   return vlog_ ? vlog_->truncated_tail_bytes() : 0;
 }
@@ -518,6 +540,10 @@ Status RocksDbBinlogStore::CommitGroup(const std::deque<Request*>& group) {
     read_only_reason_ = "binlog store is read-only after an index write failure: " + s.message();
     return s;
   }
+  // Published after the index write, so a Lookup that passes the check finds the keys.
+  if (max_ts > max_index_ts_.load(std::memory_order_relaxed)) {
+    max_index_ts_.store(max_ts, std::memory_order_release);
+  }
   max_commit_ts_.store(sorter_.max_commit_ts());
   all_matched_.store(sorter_.all_matched());
   return Status::Ok();
@@ -548,8 +574,14 @@ Result<binlog::Binlog> RocksDbBinlogStore::ReadIndexed(int64_t ts, size_t* paylo
 }
 
 Result<binlog::Binlog> RocksDbBinlogStore::Lookup(int64_t ts) {
-  // Purged keys are answered without touching storage (PERFORMANCE.md L4).
-  if (ts <= gc_bound_.load(std::memory_order_relaxed)) {
+  // Purged keys, and keys above every key ever written, are answered without touching
+  // storage (PERFORMANCE.md L4). Neither answer reads db_, so closing_ is enough to keep
+  // the "every call after Close is kUnavailable" contract without the lifecycle lock.
+  if (ts <= gc_bound_.load(std::memory_order_relaxed) ||
+      ts > max_index_ts_.load(std::memory_order_acquire)) {
+    if (closing_.load(std::memory_order_relaxed)) {
+      return Status::Unavailable("binlog store is closed");
+    }
     return Status::NotFound(kBinlogNotFoundMessage);
   }
   std::shared_lock lifecycle(lifecycle_mutex_);

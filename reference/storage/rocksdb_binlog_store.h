@@ -137,6 +137,7 @@ class RocksDbBinlogStore final : public BinlogStore {
   Status DeleteRollbackKey(int64_t* count);
   Status LoadMeta();
   Status Recover();
+  Status LoadMaxIndexTs();
   Status Enqueue(std::span<const binlog::Binlog> binlogs);
   Status CheckSpace(std::span<const binlog::Binlog> binlogs);
   void RefreshSpace(bool force) const;
@@ -172,6 +173,8 @@ class RocksDbBinlogStore final : public BinlogStore {
   std::string read_only_reason_;  // writer thread only; non-empty once writes are refused
 
   std::atomic<int64_t> max_commit_ts_{0};
+  // Largest index key ever written (writer thread; Open). Lookup answers kNotFound above it.
+  std::atomic<int64_t> max_index_ts_{0};
   std::atomic<int64_t> gc_ts_{0};
   std::atomic<int64_t> gc_bound_{INT64_MIN};  // Lookup answers kNotFound at or below it
   std::atomic<int64_t> done_gc_ts_{0};

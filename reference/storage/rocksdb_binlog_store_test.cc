@@ -1,5 +1,5 @@
 // Goal: what the RocksDB store adds to the BinlogStore contract: the data directory lock,
-// recovery after reopen, crash leftovers (torn tail) versus real corruption, checksummed
+// recovery after reopen (the in-memory lookup bound included), crash leftovers (torn tail) versus real corruption, checksummed
 // reads, GC that really returns disk space (value log and index, rollback key 0 included),
 // the refusal of an older index layout, the free-space guard and the sticky read-only
 // state after a failed fdatasync. Method: real stores in temporary directories; damage is
@@ -178,6 +178,29 @@ TEST(RocksDbBinlogStore, EverythingSurvivesReopen) {
   ASSERT_EQ(pulled->binlogs.size(), 52u);
   EXPECT_EQ(pulled->binlogs[0].prewrite_value(), "v1");
   EXPECT_EQ(pulled->binlogs[51].prewrite_value(), "open");
+}
+
+// Lookup answers ts above the largest index key from memory; that bound must cover every
+// key written before a reopen and move with every later write.
+TEST(RocksDbBinlogStore, LookupAboveTheLastWrittenKeyIsNotFoundAndTheBoundSurvivesReopen) {
+  TempDir dir;
+  {
+    auto store = MustOpen(Options(dir.path()));
+    EXPECT_EQ(store->Lookup(1).status().code(), StatusCode::kNotFound);
+    ASSERT_TRUE(store->Write(Prewrite(1000, "open")).ok());
+    ASSERT_TRUE(store->Write(Fake(900)).ok());  // a smaller key later must not lower the bound
+    EXPECT_TRUE(store->Lookup(1000).ok());
+    EXPECT_EQ(store->Lookup(1001).status().code(), StatusCode::kNotFound);
+    EXPECT_EQ(store->Lookup(1001).status().message(), kBinlogNotFoundMessage);
+  }
+  auto store = MustOpen(Options(dir.path()));
+  EXPECT_TRUE(store->Lookup(900).ok());
+  EXPECT_TRUE(store->Lookup(1000).ok());
+  EXPECT_EQ(store->Lookup(1001).status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(store->Write(Fake(2000)).ok());
+  EXPECT_TRUE(store->Lookup(2000).ok());
+  ASSERT_TRUE(store->Close().ok());
+  EXPECT_EQ(store->Lookup(3000).status().code(), StatusCode::kUnavailable);
 }
 
 TEST(RocksDbBinlogStore, TornTailOfTheLastFileIsCutOff) {
