@@ -1,9 +1,10 @@
 // Goal: what the RocksDB store adds to the BinlogStore contract: the data directory lock,
-// recovery after reopen (the in-memory lookup bound included), crash leftovers (torn tail) versus real corruption, checksummed
-// reads, GC that really returns disk space (value log and index, rollback key 0 included),
-// the refusal of an older index layout, the free-space guard and the sticky read-only
-// state after a failed fdatasync. Method: real stores in temporary directories; damage is
-// done to the value-log files between Close and Open (or under an open store).
+// recovery after reopen (the in-memory lookup bound included), crash leftovers (torn tail)
+// versus real corruption, checksummed reads, GC that really returns disk space (value log
+// and index, rollback key 0 included), the refusal of an older index layout, the free-space
+// guard and the sticky read-only state after a failed fdatasync. Method: real stores in
+// temporary directories; damage is done to the value-log files between Close and Open (or
+// under an open store).
 #include "reference/storage/rocksdb_binlog_store.h"
 
 #include <fcntl.h>
