@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "reference/storage/crc32c.h"
+#include "reference/storage/posix_file.h"
 
 namespace tidb_binlog {
 namespace {
@@ -40,10 +41,6 @@ uint64_t GetFixed64(const char* p) {
   uint64_t v = 0;
   for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
   return v;
-}
-
-std::string ErrnoText(const std::string& what, const std::string& path) {
-  return what + " " + path + ": " + std::strerror(errno);
 }
 
 enum class Parse { kRecord, kFooter, kEnd, kBad };
@@ -110,7 +107,7 @@ Result<std::string> ReadRange(int fd, uint64_t offset, uint64_t size, const std:
   while (done < size) {
     ssize_t n = ::pread(fd, data.data() + done, size - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::IoError(ErrnoText("pread", path));
+    if (n < 0) return posix_file::ErrnoStatus("pread", path);
     if (n == 0) break;
     done += static_cast<uint64_t>(n);
   }
@@ -120,17 +117,8 @@ Result<std::string> ReadRange(int fd, uint64_t offset, uint64_t size, const std:
 
 Result<uint64_t> FileSize(int fd, const std::string& path) {
   struct stat st {};
-  if (::fstat(fd, &st) != 0) return Status::IoError(ErrnoText("fstat", path));
+  if (::fstat(fd, &st) != 0) return posix_file::ErrnoStatus("fstat", path);
   return static_cast<uint64_t>(st.st_size);
-}
-
-Status SyncDir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Status::IoError(ErrnoText("open", dir));
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return Status::IoError(ErrnoText("fsync", dir));
-  return Status::Ok();
 }
 
 }  // namespace
@@ -202,7 +190,7 @@ Status ValueLog::OpenExisting() {
     file->fid = fid;
     file->path = ValueLogFilePath(options_.dir, fid);
     file->fd = ::open(file->path.c_str(), O_RDWR | O_CLOEXEC);
-    if (file->fd < 0) return Status::IoError(ErrnoText("open", file->path));
+    if (file->fd < 0) return posix_file::ErrnoStatus("open", file->path);
     files_[fid] = file;
   }
   for (auto it = files_.begin(); std::next(it) != files_.end(); ++it) {
@@ -266,7 +254,7 @@ Status ValueLog::RecoverLastFile(std::shared_ptr<File> file) {
                                   std::to_string(pos) + ", followed by valid records");
       }
       if (::ftruncate(file->fd, static_cast<off_t>(pos)) != 0) {
-        return Status::IoError(ErrnoText("ftruncate", file->path));
+        return posix_file::ErrnoStatus("ftruncate", file->path);
       }
       BINLOG_RETURN_IF_ERROR(Sync(file->fd, file->path));
       truncated_tail_bytes_ = *size - pos;
@@ -292,9 +280,9 @@ Status ValueLog::CreateFile(uint32_t fid) {
   file->fid = fid;
   file->path = ValueLogFilePath(options_.dir, fid);
   file->fd = ::open(file->path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (file->fd < 0) return Status::IoError(ErrnoText("create", file->path));
+  if (file->fd < 0) return posix_file::ErrnoStatus("create", file->path);
   // The new name must survive a power loss before any acknowledged record lands in it.
-  BINLOG_RETURN_IF_ERROR(SyncDir(options_.dir));
+  BINLOG_RETURN_IF_ERROR(posix_file::FsyncDirectory(options_.dir));
   std::unique_lock lock(files_mutex_);
   files_[fid] = file;
   current_ = file;
@@ -327,7 +315,7 @@ Status ValueLog::WriteAll(int fd, std::string_view bytes, uint64_t offset) {
     ssize_t n = ::pwrite(fd, bytes.data() + done, bytes.size() - done,
                          static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::IoError(ErrnoText("write", options_.dir));
+    if (n < 0) return posix_file::ErrnoStatus("write", options_.dir);
     done += static_cast<size_t>(n);
   }
   return Status::Ok();
@@ -337,7 +325,7 @@ Status ValueLog::Sync(int fd, const std::string& path) {
   if (options_.fail_sync_for_testing && options_.fail_sync_for_testing()) {
     return Status::IoError("fdatasync " + path + ": injected failure");
   }
-  if (::fdatasync(fd) != 0) return Status::IoError(ErrnoText("fdatasync", path));
+  if (::fdatasync(fd) != 0) return posix_file::ErrnoStatus("fdatasync", path);
   return Status::Ok();
 }
 
@@ -461,7 +449,7 @@ Result<int> ValueLog::DeleteFilesUpTo(int64_t bound) {
     }
   }
   for (const auto& f : doomed) {
-    if (::unlink(f->path.c_str()) != 0) return Status::IoError(ErrnoText("unlink", f->path));
+    if (::unlink(f->path.c_str()) != 0) return posix_file::ErrnoStatus("unlink", f->path);
   }
   return static_cast<int>(doomed.size());
 }
