@@ -1,5 +1,10 @@
 #include "reference/http/server.h"
 
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <array>
+#include <cerrno>
 #include <ctime>
 #include <deque>
 #include <map>
@@ -109,7 +114,7 @@ struct Outgoing {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, std::shared_ptr<HttpServer::State> state)
-      : stream_(std::move(socket)), state_(std::move(state)) {}
+      : stream_(std::move(socket)), peek_timer_(stream_.get_executor()), state_(std::move(state)) {}
   ~Session() {
     if (id_ != 0) state_->Unregister(id_);
   }
@@ -120,7 +125,11 @@ class Session : public std::enable_shared_from_this<Session> {
         self->DoClose();
         return;
       }
-      self->DoSniff();
+      if (self->state_->options.on_http2_connection) {
+        self->StartPeek();
+      } else {
+        self->DoSniff();
+      }
     });
   }
 
@@ -148,6 +157,77 @@ class Session : public std::enable_shared_from_this<Session> {
       case SniffVerdict::kNeedMore: return DoSniff();
       case SniffVerdict::kReject: return DoClose();  // cmux: no reply at all
     }
+  }
+
+  // ---- the HTTP/2 hand-over: peek (the bytes stay in the socket for gRPC), then decide ----
+  void StartPeek() {
+    peeking_ = true;
+    peek_deadline_ = std::chrono::steady_clock::now() + state_->options.read_timeout;
+    DoPeekWait();
+  }
+
+  // Waits until the socket is readable, or closes at the sniffing deadline.
+  void DoPeekWait() {
+    ArmPeekTimer(peek_deadline_);
+    reading_ = true;
+    stream_.socket().async_wait(
+        tcp::socket::wait_read,
+        beast::bind_front_handler(&Session::OnPeekReady, shared_from_this()));
+  }
+
+  void ArmPeekTimer(std::chrono::steady_clock::time_point at) {
+    peek_timer_.expires_at(at);  // cancels the previous wait, whose handler sees an error
+    peek_timer_.async_wait(beast::bind_front_handler(&Session::OnPeekTimer, shared_from_this()));
+  }
+
+  void OnPeekTimer(error_code ec) {
+    if (ec || closed_ || !peeking_) return;
+    // Nothing decisive before the deadline: dropped, as cmux drops a silent connection.
+    if (std::chrono::steady_clock::now() >= peek_deadline_) return DoClose();
+    Peek();  // the next look at a partial preface
+  }
+
+  void OnPeekReady(error_code ec) {
+    reading_ = false;
+    if (closed_ || !peeking_) return;
+    if (ec) return DoClose();
+    Peek();
+  }
+
+  void Peek() {
+    static constexpr std::string_view kPreface(kHttp2ClientPreface,
+                                               sizeof(kHttp2ClientPreface) - 1);
+    std::array<char, kPreface.size()> bytes;
+    const ssize_t n = ::recv(stream_.socket().native_handle(), bytes.data(), bytes.size(),
+                             MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+      return DoPeekWait();
+    }
+    if (n <= 0) return EndPeek();  // end of stream or an error: the read reports it as usual
+    const std::string_view first(bytes.data(), static_cast<std::size_t>(n));
+    if (first == kPreface) return HandOver();
+    if (kPreface.starts_with(first)) {
+      return ArmPeekTimer(std::min(peek_deadline_,
+                                   std::chrono::steady_clock::now() + kPrefacePeekInterval));
+    }
+    EndPeek();
+  }
+
+  // Not HTTP/2: sniff for HTTP/1.x exactly as without the hook.
+  void EndPeek() {
+    peeking_ = false;
+    peek_timer_.cancel();
+    DoSniff();
+  }
+
+  void HandOver() {
+    peeking_ = false;
+    peek_timer_.cancel();
+    error_code ec;
+    const int fd = stream_.socket().release(ec);
+    if (ec) return DoClose();
+    closed_ = true;  // the socket is no longer ours
+    state_->options.on_http2_connection(fd);
   }
 
   // ---- reading requests ----
@@ -303,12 +383,15 @@ class Session : public std::enable_shared_from_this<Session> {
   void DoClose() {
     if (closed_) return;
     closed_ = true;
+    peek_timer_.cancel();
     error_code ignored;
     if (!lingering_) stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     stream_.close();  // cancels a pending read; its handler sees closed_
   }
 
   beast::tcp_stream stream_;
+  net::steady_timer peek_timer_;  // the HTTP/2 peek's deadline and re-peek interval
+  std::chrono::steady_clock::time_point peek_deadline_;
   std::shared_ptr<HttpServer::State> state_;
   std::uint64_t id_ = 0;
   beast::flat_buffer buffer_;
@@ -319,6 +402,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool read_done_ = false;  // no further request will be read
   bool stopping_ = false;
   bool lingering_ = false;
+  bool peeking_ = false;  // deciding between HTTP/2 (hand-over) and HTTP/1.x
   bool closed_ = false;
 };
 

@@ -20,7 +20,12 @@
 //   * a read timeout (the pump's cmux drops a connection silent for 10 s while sniffing; Go
 //     itself has none afterwards, we keep one for every read as a guard against idle
 //     connections piling up) and a write timeout against clients that stop reading;
-//   * graceful Stop().
+//   * graceful Stop();
+//   * optionally, the other half of cmux: with `on_http2_connection` set, a connection whose
+//     first bytes are the HTTP/2 client preface is handed over, preface unread, to whoever
+//     serves gRPC on the same port (the pump). The sniffing then peeks (recv MSG_PEEK) instead
+//     of reading, so the bytes stay in the socket; without the hook nothing changes and such
+//     a connection is refused like any other non-HTTP/1 bytes.
 //
 // Threading: the caller owns the io_context and runs it on one or more threads; each
 // connection runs on its own strand. Start(), Stop(), port() and ConnectionCount() may be
@@ -66,7 +71,18 @@ struct HttpServerOptions {
   // (e.g. to count requests for metrics). Not called for connections refused by sniffing or
   // for requests refused with a raw Go error.
   std::function<void(const HttpRequest&, const HttpResponse&)> on_request;
+  // Called with the socket of a connection whose first bytes are the HTTP/2 client preface
+  // (RFC 9113 §3.4, kHttp2ClientPreface), still unread; the callee owns the fd from then on
+  // and must close it. Runs on an io_context thread and must not block. Unset: refused.
+  std::function<void(int fd)> on_http2_connection;
 };
+
+// What an HTTP/2 client sends first ("prior knowledge", as gRPC does over plaintext).
+inline constexpr char kHttp2ClientPreface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+// While the first bytes are a strict prefix of the preface, the socket is peeked again this
+// often (a peek leaves the bytes in the socket, so waiting for readability would return at
+// once); bounded by the read timeout like any sniffing.
+inline constexpr std::chrono::milliseconds kPrefacePeekInterval(5);
 
 class HttpServer {
  public:
