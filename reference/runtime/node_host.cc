@@ -23,10 +23,12 @@ NodeHost::NodeHost(boost::asio::io_context& io, WallClock& clock, std::string ad
 
 NodeHost::~NodeHost() = default;
 
-Status NodeHost::StartServing(Router router, const std::string& listen_host) {
+Status NodeHost::StartServing(Router router, const std::string& listen_host,
+                              std::function<void(int fd)> on_http2_connection) {
   HttpServerOptions options;
   options.host = listen_host;
   options.port = port_;
+  options.on_http2_connection = std::move(on_http2_connection);
   // The handlers already ran on the io thread; driving afterwards (posted, so never inside
   // the server's own call stack) arms whatever the request changed (a pause, a GC trigger).
   std::weak_ptr<NodeHost> weak = weak_from_this();

@@ -61,8 +61,10 @@ class NodeHost : public std::enable_shared_from_this<NodeHost> {
            FinishedCallback on_finished);
 
   // Starts the HTTP server on `listen_host`:port(); after each routed request the node is
-  // driven (on the io thread).
-  Status StartServing(Router router, const std::string& listen_host);
+  // driven (on the io thread). `on_http2_connection`, when set, receives the connections that
+  // open with the HTTP/2 preface (HttpServerOptions; the pump's gRPC).
+  Status StartServing(Router router, const std::string& listen_host,
+                      std::function<void(int fd)> on_http2_connection = {});
 
   WallClock& clock() { return clock_; }
   boost::asio::io_context& io() { return io_; }

@@ -113,7 +113,15 @@ Result<std::shared_ptr<PumpHost>> PumpHost::Open(boost::asio::io_context& io, Wa
   host->node_ =
       std::make_unique<PumpNode>(options, *host->store_, registry, tso, *host->metrics_);
   BINLOG_RETURN_IF_ERROR(host->node_->Start(clock.NowMs()));
-  BINLOG_RETURN_IF_ERROR(host->StartServing(MakePumpRouter(*host->node_), config.listen_host));
+  Result<std::unique_ptr<PumpGrpcServer>> grpc = PumpGrpcServer::Start(*host->node_, clock);
+  if (!grpc.ok()) return grpc.status();
+  host->grpc_ = std::move(grpc).value();
+  // The HTTP server may hand over connections until the io_context stops, after this host
+  // finished; the host (and so grpc_) lives that long (node_host.h), and a shut-down gRPC
+  // server closes what it is handed.
+  BINLOG_RETURN_IF_ERROR(host->StartServing(
+      MakePumpRouter(*host->node_), config.listen_host,
+      [grpc_server = host->grpc_.get()](int fd) { grpc_server->AdoptConnection(fd); }));
   spdlog::info("pump {} serves {} (data dir {})", options.node_id, host->address(),
                config.data_dir);
   host->Drive();
@@ -147,6 +155,8 @@ Result<PullResult> PumpHost::Pull(int64_t after_ts, size_t limit_count, size_t l
 }
 
 void PumpHost::ReleaseResources() {
+  // Upstream's order: stop serving pull streams and stop gRPC, then close storage.
+  if (grpc_) grpc_->Shutdown();
   if (!store_) return;
   const Status closed = store_->Close();
   if (!closed.ok()) spdlog::error("close pump storage {}: {}", config_.data_dir, closed.message());

@@ -1,5 +1,7 @@
 // PumpHost: one reference Pump under the wall-clock driver (node_host.h): its data
-// directory, RocksDB store, metrics, PumpNode and HTTP server.
+// directory, RocksDB store, metrics, PumpNode, HTTP server and gRPC service. As upstream's,
+// the pump serves gRPC (binlog.Pump, pump_grpc_server.h) and HTTP/1.x on one port: the HTTP
+// server hands it the connections that open with the HTTP/2 preface.
 //
 //   <data_dir>/.node    the node id (upstream §5.3: written 0600 for a generated id, read
 //                       back on every later start so the id survives restarts)
@@ -7,14 +9,15 @@
 //
 // Open() decides the node id, opens the store, starts the node (it registers `online`) and
 // starts serving upstream's routes (pump_http.h) on `port`. When the node stops (pause,
-// close, signal) the server stops and the store is closed with its data kept; opening a new
+// close, signal) the servers stop (HTTP, then gRPC: pull streams end, in-flight writes
+// finish) and the store is closed with its data kept; opening a new
 // PumpHost on the same directory brings the pump back.
 //
 // Thread safety: Open(), Pull() and everything NodeHost runs belong to the io thread.
 // WriteBinlog() may be called from any thread: it is the WriteBinlog RPC, which upstream
 // serves on gRPC goroutines concurrently with everything else, and PumpNode is thread-safe
 // for it (writers then share the store's group commit instead of holding the io thread
-// through an fdatasync).
+// through an fdatasync). The gRPC service calls the node from gRPC's threads the same way.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +31,7 @@
 #include "reference/pump/pump_node.h"
 #include "reference/registry/registry.h"
 #include "reference/runtime/node_host.h"
+#include "reference/runtime/pump_grpc_server.h"
 #include "reference/storage/rocksdb_binlog_store.h"
 
 namespace tidb_binlog {
@@ -84,6 +88,8 @@ class PumpHost final : public NodeHost {
   std::unique_ptr<RocksDbBinlogStore> store_;
   std::unique_ptr<PumpMetrics> metrics_;
   std::unique_ptr<PumpNode> node_;
+  // Declared after node_: destroyed (shut down) before the node it calls.
+  std::unique_ptr<PumpGrpcServer> grpc_;
 };
 
 // `<hostname>` of this machine (os.Hostname), or "localhost" if it cannot be read.

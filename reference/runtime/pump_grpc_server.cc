@@ -1,0 +1,160 @@
+#include "reference/runtime/pump_grpc_server.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <string>
+#include <utility>
+
+#include <grpcpp/resource_quota.h>
+#include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
+#include <grpcpp/server_context.h>
+#include <grpcpp/server_posix.h>
+#include <grpcpp/support/sync_stream.h>
+#include <spdlog/spdlog.h>
+
+#include "reference/core/binlog_codec.h"
+#include "reference/grpc/proto/pump.grpc.pb.h"
+#include "reference/grpc/pump_client.h"
+#include "reference/metrics/pump_metrics.h"
+
+namespace tidb_binlog {
+namespace {
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Go's gRPC turns a handler's plain error into status Unknown with the error's text.
+grpc::Status UpstreamError(const Status& status) {
+  return grpc::Status(grpc::StatusCode::UNKNOWN, status.message());
+}
+
+// Upstream's gogo structs are non-nullable: entity, pos and meta are always on the wire, an
+// empty pos as an empty message; checksum stays empty.
+binlog::PullBinlogResp MakePullResponse(const binlog::Binlog& binlog) {
+  binlog::PullBinlogResp response;
+  binlog::Entity* entity = response.mutable_entity();
+  entity->mutable_pos();
+  entity->set_payload(EncodeBinlog(binlog));
+  entity->mutable_meta()->set_startts(binlog.start_ts());
+  entity->mutable_meta()->set_committs(binlog.commit_ts());
+  return response;
+}
+
+}  // namespace
+
+class PumpGrpcServer::Service final : public binlog::Pump::Service {
+ public:
+  Service(PumpGrpcServer& server, PumpNode& node, WallClock& clock)
+      : server_(server), node_(node), clock_(clock) {}
+
+  grpc::Status WriteBinlog(grpc::ServerContext*, const binlog::WriteBinlogReq* request,
+                           binlog::WriteBinlogResp*) override {
+    const auto start = std::chrono::steady_clock::now();
+    const Status written = node_.WriteBinlog(*request, clock_.NowMs());
+    node_.ObserveRpcDuration(pump_metric_label::kMethodWriteBinlog, written.ok(),
+                             SecondsSince(start));
+    return written.ok() ? grpc::Status::OK : UpstreamError(written);
+  }
+
+  grpc::Status PullBinlogs(grpc::ServerContext* context, const binlog::PullBinlogReq* request,
+                           grpc::ServerWriter<binlog::PullBinlogResp>* writer) override {
+    const auto start = std::chrono::steady_clock::now();
+    const grpc::Status result = StreamBinlogs(*context, *request, *writer);
+    node_.ObserveRpcDuration(pump_metric_label::kMethodPullBinlogs, result.ok(),
+                             SecondsSince(start));
+    if (!result.ok()) spdlog::warn("PullBinlogs failed: {}", result.error_message());
+    return result;
+  }
+
+ private:
+  grpc::Status StreamBinlogs(grpc::ServerContext& context, binlog::PullBinlogReq request,
+                             grpc::ServerWriter<binlog::PullBinlogResp>& writer) {
+    while (!context.IsCancelled() && !Stopping()) {
+      Result<PullResult> pulled =
+          node_.PullBinlogs(request, kPullBatchBinlogsMax, kPullBatchBytesMax);
+      if (!pulled.ok()) {
+        // A stopped node is upstream's pump closing its pull streams: a normal end.
+        return node_.Stopped() ? grpc::Status::OK : UpstreamError(pulled.status());
+      }
+      if (pulled->binlogs.empty()) {
+        WaitIdle();
+        continue;
+      }
+      for (const binlog::Binlog& binlog : pulled->binlogs) {
+        if (!writer.Write(MakePullResponse(binlog))) {
+          return grpc::Status(grpc::StatusCode::CANCELLED, "the puller went away");
+        }
+        request.mutable_startfrom()->set_offset(binlog.commit_ts());
+      }
+    }
+    return grpc::Status::OK;
+  }
+
+  bool Stopping() {
+    std::lock_guard lock(server_.stop_mu_);
+    return server_.stopping_;
+  }
+
+  void WaitIdle() {
+    std::unique_lock lock(server_.stop_mu_);
+    server_.stop_cv_.wait_for(lock, kPullIdleWait, [this] { return server_.stopping_; });
+  }
+
+  PumpGrpcServer& server_;
+  PumpNode& node_;
+  WallClock& clock_;
+};
+
+PumpGrpcServer::PumpGrpcServer() = default;
+
+PumpGrpcServer::~PumpGrpcServer() { Shutdown(); }
+
+Result<std::unique_ptr<PumpGrpcServer>> PumpGrpcServer::Start(PumpNode& node, WallClock& clock) {
+  std::unique_ptr<PumpGrpcServer> server(new PumpGrpcServer());
+  server->service_ = std::make_unique<Service>(*server, node, clock);
+  grpc::ResourceQuota quota("pump-grpc");
+  quota.SetMaxThreads(kGrpcServerThreadsMax);
+  grpc::ServerBuilder builder;
+  builder.SetResourceQuota(quota);
+  builder.SetMaxReceiveMessageSize(kGrpcMessageBytesMax);
+  builder.RegisterService(server->service_.get());
+  // No listening port: connections arrive through AdoptConnection.
+  server->server_ = builder.BuildAndStart();
+  if (!server->server_) return Status::IoError("start the pump gRPC server");
+  return server;
+}
+
+void PumpGrpcServer::AdoptConnection(int fd) {
+  std::lock_guard lock(server_mu_);
+  if (shut_down_) {
+    ::close(fd);
+    return;
+  }
+  // gRPC's fd endpoint expects a non-blocking socket.
+  const int flags = ::fcntl(fd, F_GETFL, 0);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+    spdlog::warn("pump gRPC: cannot make connection fd {} non-blocking; closing it", fd);
+    ::close(fd);
+    return;
+  }
+  grpc::AddInsecureChannelFromFd(server_.get(), fd);
+}
+
+void PumpGrpcServer::Shutdown() {
+  {
+    std::lock_guard lock(stop_mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  {
+    std::lock_guard lock(server_mu_);
+    if (shut_down_) return;
+    shut_down_ = true;  // from here on AdoptConnection closes what it is given
+  }
+  if (server_) server_->Shutdown(std::chrono::system_clock::now() + kGrpcGracefulStopTimeout);
+}
+
+}  // namespace tidb_binlog
