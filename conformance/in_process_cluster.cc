@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "reference/core/assert.h"
+#include "reference/core/binlog_codec.h"
 #include "reference/core/tso.h"
 #include "reference/core/tso_source.h"
 #include "reference/drainer/checkpoint.h"
@@ -176,6 +177,18 @@ std::optional<HttpResponse> InProcessCluster::HandleDrainer(const HttpRequest& r
   HttpResponse response = impl_->drainer_router->Route(request);
   impl_->RunDue();
   return response;
+}
+
+Status InProcessCluster::WritePumpBinlog(int index, const binlog::Binlog& binlog) {
+  BINLOG_ASSERT(index >= 0 && index < pump_count());
+  PumpNode& node = *impl_->pumps[static_cast<size_t>(index)].node;
+  if (node.Stopped()) return Status::Unavailable("connection refused");
+  binlog::WriteBinlogReq request;
+  request.set_clusterid(kInProcessClusterId);
+  request.set_payload(EncodeBinlog(binlog));
+  Status written = node.WriteBinlog(request, impl_->now_ms);
+  impl_->RunDue();
+  return written;
 }
 
 std::unique_ptr<Target> InProcessCluster::PumpTarget(int index) {

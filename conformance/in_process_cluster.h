@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "conformance/target.h"
+#include "reference/core/proto/binlog.pb.h"
 #include "reference/core/status.h"
 #include "reference/http/router.h"
 
@@ -51,6 +52,10 @@ class InProcessCluster {
   // The request handlers (routing, then due timers), nullopt once the node stopped.
   std::optional<HttpResponse> HandlePump(int index, const HttpRequest& request);
   std::optional<HttpResponse> HandleDrainer(const HttpRequest& request);
+
+  // Pump `index`'s WriteBinlog (the node's write path, as its gRPC service calls it) with the
+  // cluster's id, then runs what became due. kUnavailable once the node stopped.
+  Status WritePumpBinlog(int index, const binlog::Binlog& binlog);
 
   // Targets over the handlers above; they refer to this cluster, which must outlive them.
   std::unique_ptr<Target> PumpTarget(int index);

@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
   app.add_option("--spec-dir", options.spec_dir, "directory of api.json and metrics.json");
   app.add_option("--fixtures-dir", options.fixtures_dir, "directory of the doc examples");
   app.add_option("--ledger-dir", options.ledger_dir, "directory holding doc.json");
+  app.add_option("--cluster-id", options.cluster_id,
+                 "cluster id of the binlogs the disruptive profile writes over gRPC "
+                 "(default: binlog-cluster's)");
   app.add_option("--settle-timeout-ms", options.settle_timeout_ms,
                  "bound on every wait for the cluster to agree or change state");
   CLI11_PARSE(app, argc, argv);

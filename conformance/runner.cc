@@ -68,6 +68,7 @@ int RunConformance(const RunnerOptions& o, std::ostream& out) {
   SuiteOptions suite_options;
   suite_options.profile = o.profile;
   suite_options.settle_timeout = std::chrono::milliseconds(o.settle_timeout_ms);
+  suite_options.cluster_id = o.cluster_id;
   std::vector<std::unique_ptr<Target>> owned;
   SuiteTargets targets;
   std::unique_ptr<InProcessCluster> cluster;
@@ -84,6 +85,11 @@ int RunConformance(const RunnerOptions& o, std::ostream& out) {
     owned.push_back(cluster->DrainerTarget());
     suite_options.now_ms = [c = cluster.get()] { return c->now_ms(); };
     suite_options.sleep = [c = cluster.get()](std::chrono::milliseconds d) { c->AdvanceBy(d.count()); };
+    suite_options.binlog_writer = [c = cluster.get()](size_t index, Target& pump) {
+      return MakeFunctionBinlogWriter(
+          pump.base_url() + " (in process: the node's write path)",
+          [c, index](const binlog::Binlog& b) { return c->WritePumpBinlog(static_cast<int>(index), b); });
+    };
   } else {
     for (const std::string& url : o.pump_urls) {
       Result<std::unique_ptr<Target>> t = MakeTcpTarget(url);

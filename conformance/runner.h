@@ -25,6 +25,8 @@ struct RunnerOptions {
   std::string drainer_url;
   bool in_process = false;
   int in_process_pumps = 3;
+  // --cluster-id: the id the disruptive profile's binlogs carry over gRPC.
+  uint64_t cluster_id = kDefaultClusterId;
   Profile profile = Profile::kPortable;
   std::vector<std::filesystem::path> ledgers;  // besides ledger/doc.json, always loaded
   std::filesystem::path junit_path;

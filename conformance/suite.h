@@ -11,9 +11,9 @@
 //                   body bytes (compact/indented forms, trailing newlines, key order), error
 //                   texts typos included, raw transport replies, the metric catalogue's
 //                   never-exposed families and promtool's lint baseline
-//   disruptive      portable plus the stateful scenarios (GC trigger, pause a pump, pause
-//                   the drainer, close a pump): they shut nodes down, so run them only on a
-//                   disposable cluster, last
+//   disruptive      portable plus the stateful scenarios (GC trigger, write binlogs and read
+//                   them back, pause a pump, pause the drainer, close a pump): they change
+//                   data and shut nodes down, so run them only on a disposable cluster, last
 // Checks run in that order: doc, endpoints, metrics, cross-endpoint, bad input, scenarios.
 // Every wait is bounded by SuiteOptions::settle_timeout.
 //
@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "conformance/api_spec.h"
+#include "conformance/binlog_writer.h"
 #include "conformance/result.h"
 #include "conformance/target.h"
 #include "reference/core/status.h"
@@ -54,6 +55,11 @@ struct SuiteOptions {
   std::function<int64_t()> now_ms;
   // Sleeps between polls; in-process runs pass a function that advances simulated time.
   std::function<void(std::chrono::milliseconds)> sleep;
+  // The cluster id the write scenario's binlogs carry over gRPC (PD's cluster id upstream).
+  uint64_t cluster_id = kDefaultClusterId;
+  // How the write scenario writes to each pump. Unset: over gRPC to TCP targets (those with
+  // raw bytes) with cluster_id; other targets are skipped.
+  BinlogWriterFactory binlog_writer;
 };
 
 struct SuiteTargets {
