@@ -98,6 +98,48 @@ TEST(BinlogTextTest, EveryByteValueAndLongValuesEscapeAsGo) {
   }
 }
 
+// The printer copies 16-byte blocks that need no escape as they are and escapes the others
+// and the tail through its table: put each byte that must be escaped (and the printable
+// extremes) at every position of, and around, such blocks, in values of every length up to
+// a few blocks, and compare with the one-byte-at-a-time rule.
+TEST(BinlogTextTest, EscapesAtEveryPositionAcrossLiteralBlocks) {
+  const std::string specials("\x00\x1f \x7e\x7f\x80\xff\"\\\n\r\t", 12);
+  for (size_t length = 0; length <= 50; ++length) {
+    std::string literal;
+    for (size_t i = 0; i < length; ++i) literal.push_back(static_cast<char>('a' + i % 26));
+    binlog::Binlog plain;
+    plain.set_ddl_query(literal);
+    ASSERT_EQ(BinlogText(plain), "ddl_query:" + ReferenceQuoted(literal) + " ") << length;
+    for (size_t at = 0; at < length; ++at) {
+      for (char special : specials) {
+        std::string value = literal;
+        value[at] = special;
+        binlog::Binlog b;
+        b.set_ddl_query(value);
+        ASSERT_EQ(BinlogText(b), "ddl_query:" + ReferenceQuoted(value) + " ")
+            << "length " << length << " at " << at << " byte " << int{special};
+      }
+    }
+  }
+}
+
+// Long values mixing printable runs of every length with binary bytes, so that literal
+// blocks, escaped blocks and table tails alternate at every alignment and across the
+// printer's internal chunks.
+TEST(BinlogTextTest, MixedRunsOfPrintableAndBinaryBytes) {
+  std::string value;
+  uint32_t state = 12345;
+  while (value.size() < 20000) {
+    state = state * 1103515245 + 12345;
+    const size_t run = (state >> 16) % 40;
+    for (size_t i = 0; i < run; ++i) value.push_back(static_cast<char>('A' + i % 26));
+    value.push_back(static_cast<char>(state >> 8));
+  }
+  binlog::Binlog b;
+  b.set_prewrite_key(value);
+  EXPECT_EQ(BinlogText(b), "prewrite_key:" + ReferenceQuoted(value) + " ");
+}
+
 TEST(BinlogTextTest, FakeBinlog) {
   EXPECT_EQ(BinlogText(MakeFakeBinlog(7)), "tp:Rollback start_ts:7 commit_ts:7 ");
 }
@@ -216,6 +258,28 @@ TEST(DebugBinlogTextTest, PrewriteValueSection) {
   b.set_prewrite_value(EncodePrewriteValue(SpecPrewriteValue()));
   EXPECT_EQ(DebugBinlogText(b),
             BinlogText(b) + "\n\n PrewriteValue: \n" + PrewriteValueText(SpecPrewriteValue()));
+}
+
+// The body is written into one buffer sized from the binlog's bytes fields; a value of many
+// empty rows prints far more than that estimate and must come out whole all the same.
+TEST(DebugBinlogTextTest, ManyTinyRowsOutgrowTheCapacityEstimate) {
+  binlog::PrewriteValue value;
+  for (int table = 0; table < 50; ++table) {
+    binlog::TableMutation* mutation = value.add_mutations();
+    mutation->set_table_id(table + 1);
+    for (int row = 0; row < 40; ++row) {
+      mutation->add_deleted_rows("");
+      mutation->add_sequence(binlog::DeleteRow);
+    }
+  }
+  binlog::Binlog b;
+  b.set_start_ts(5);
+  b.set_prewrite_key("k");
+  b.set_prewrite_value(EncodePrewriteValue(value));
+  const std::string expected = BinlogText(b) + "\n\n PrewriteValue: \n" +
+                               PrewriteValueText(value) + "\n\n GetMvccByEncodedKey: \n";
+  EXPECT_EQ(DebugBinlogText(b), expected);
+  EXPECT_GT(expected.size(), 8 * b.prewrite_value().size());
 }
 
 TEST(DebugBinlogTextTest, UnmarshallablePrewriteValueThenMvccFraming) {
