@@ -21,21 +21,24 @@ constexpr std::string_view kGcIsWorking = "gc is working\n";
 }  // namespace
 
 Result<int64_t> ParseGoInt64(std::string_view text) {
-  const Status invalid = Status::InvalidArgument("strconv.ParseInt: parsing \"" +
-                                                 std::string(text) + "\": invalid syntax");
+  // Built only on failure: every GET /debug/binlog/{ts} parses its ts here.
+  const auto invalid = [text] {
+    return Status::InvalidArgument("strconv.ParseInt: parsing \"" + std::string(text) +
+                                   "\": invalid syntax");
+  };
   std::string_view digits = text;
   bool negative = false;
   if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) {
     negative = digits[0] == '-';
     digits.remove_prefix(1);
   }
-  if (digits.empty()) return invalid;
+  if (digits.empty()) return invalid();
   // Accumulate the magnitude as unsigned: -2^63 is in range, +2^63 is not.
   const uint64_t limit = negative ? uint64_t{1} << 63 : (uint64_t{1} << 63) - 1;
   uint64_t magnitude = 0;
   bool overflow = false;
   for (char c : digits) {
-    if (c < '0' || c > '9') return invalid;
+    if (c < '0' || c > '9') return invalid();
     const auto digit = static_cast<uint64_t>(c - '0');
     if (magnitude > (limit - digit) / 10) overflow = true;
     if (!overflow) magnitude = magnitude * 10 + digit;
