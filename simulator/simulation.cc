@@ -298,6 +298,7 @@ SimResult World::Run() {
               std::to_string(b.start_ts()) + " " + std::to_string(b.commit_ts()) + "]}");
     }
   }
+  if (options_.on_quiescent && result_.outcome == Outcome::kPass) HandOff();
   return result_;
 }
 

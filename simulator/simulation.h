@@ -26,11 +26,16 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "reference/core/proto/binlog.pb.h"
+#include "reference/core/status.h"
+#include "reference/http/http_types.h"
 #include "simulator/checker.h"
 #include "simulator/sim_config.h"
 #include "simulator/trace.h"
@@ -57,12 +62,55 @@ struct SimResult {
   std::string profile;           // FaultProfile::Describe()
   std::vector<CheckFailure> failures;
   std::vector<TraceEvent> kept_events;  // when RunOptions::keep_events
+  // RunOptions::on_quiescent: whether the hook ran, and what the world's checkers found
+  // while it drove the world (the run's own outcome and failures above are final before).
+  bool handed_off = false;
+  std::vector<CheckFailure> handoff_failures;
+};
+
+// The simulated cluster at its quiescent point (RunOptions::on_quiescent): the nodes' real
+// HTTP handlers, no sockets, and virtual time that advances only when asked. By then the
+// liveness phase has passed: faults are off, the network is healed, writers are idle, and
+// every pump is running or closed for good (offline), every drainer running or offline.
+// From then on the world is the caller's: a node stopped by a request (pause, close) stays
+// stopped, as an exited process does, and no fault fires; the nodes' timers, pulls and the
+// world's checkers keep running as time advances. Valid only during the callback; one
+// thread.
+class SimulatedCluster {
+ public:
+  virtual ~SimulatedCluster() = default;
+  virtual int pump_count() const = 0;
+  virtual int drainer_count() const = 0;
+  // host:port the node advertises in the registry ("pump-0.sim:8250").
+  virtual std::string PumpAddress(int i) const = 0;
+  virtual std::string DrainerAddress(int i) const = 0;
+  // Whether the node's process runs (it answers requests).
+  virtual bool PumpRunning(int i) const = 0;
+  virtual bool DrainerRunning(int i) const = 0;
+  // The node's router answers, then the world runs what the call made due now; nullopt when
+  // the process does not run (a refused connection).
+  virtual std::optional<HttpResponse> HandlePump(int i, const HttpRequest& request) = 0;
+  virtual std::optional<HttpResponse> HandleDrainer(int i, const HttpRequest& request) = 0;
+  // The pump's WriteBinlog (the world's writers' path, no network), then what the call made
+  // due now. The world's checkers learn the transaction as from a writer (a Commit decided,
+  // and acknowledged once accepted; a Rollback), so a Commit must reach every drainer in
+  // order, like theirs. kUnavailable when the process does not run.
+  virtual Status WritePump(int i, const binlog::Binlog& binlog) = 0;
+  // Runs every event due up to now + ms, in time order.
+  virtual void AdvanceBy(int64_t ms) = 0;
+  // Global virtual time, Unix ms (the TSO oracle's clock).
+  virtual int64_t now_ms() const = 0;
 };
 
 struct RunOptions {
   std::ostream* trace_out = nullptr;    // JSON lines
   std::ostream* history_out = nullptr;  // writer/drainer history (EDN-like lines)
   bool keep_events = false;
+  // Called once, after a passing run, at its quiescent point. The trace, its hash and every
+  // other SimResult field are final before the call: what the callback causes is not traced,
+  // so a seed's hash does not depend on it. Not called when the run failed, or when the
+  // world does not settle (SimResult::handoff_failures says why).
+  std::function<void(SimulatedCluster&)> on_quiescent;
 };
 
 // Runs `config` to completion. kInvalidArgument for a bad config or profile name.

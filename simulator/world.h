@@ -8,7 +8,8 @@
 //                  node-level checks (acked writes durable, upstream's GC rule, the purge
 //                  warning, final registry records, endpoint consistency);
 //   writers.cc     the TiDB-like writers (TiDB's pump client);
-//   faults.cc      the fault tick: network cuts, node actions, storage and registry faults.
+//   faults.cc      the fault tick: network cuts, node actions, storage and registry faults;
+//   handoff.cc     after a passing run, the world as a SimulatedCluster (simulation.h).
 //
 // Endpoints: pumps are [0, P), drainers [P, P + D), writers after; an event's `target` and a
 // message's from/to use these numbers. A node's timer is one queued event carrying a
@@ -189,12 +190,25 @@ HttpRequest MakeRequest(boost::beast::http::verb verb, std::string target);
 std::optional<boost::json::value> ParseBody(const HttpResponse& response);
 
 // Drives every node, writer and fault of one run (see simulation.h and the file comment).
-class World {
+class World final : public SimulatedCluster {
  public:
   using Kind = TraceKind;
 
   World(const SimConfig& config, const FaultProfile& profile, const RunOptions& options);
   SimResult Run();
+
+  // --- SimulatedCluster, for RunOptions::on_quiescent (handoff.cc) ---
+  int pump_count() const override { return config_.pumps; }
+  int drainer_count() const override { return config_.drainers; }
+  std::string PumpAddress(int i) const override;
+  std::string DrainerAddress(int i) const override;
+  bool PumpRunning(int i) const override;
+  bool DrainerRunning(int i) const override;
+  std::optional<HttpResponse> HandlePump(int i, const HttpRequest& request) override;
+  std::optional<HttpResponse> HandleDrainer(int i, const HttpRequest& request) override;
+  Status WritePump(int i, const binlog::Binlog& binlog) override;
+  void AdvanceBy(int64_t ms) override;
+  int64_t now_ms() const override { return now_ms_; }
 
  private:
   // --- endpoints: pumps [0, P), drainers [P, P + D), writers after ---
@@ -263,6 +277,11 @@ class World {
   bool LivenessDone();
   int64_t Downtime() { return fault_rng_.Between(kDowntimeMinMs, kDowntimeMaxMs); }
   void History(const std::string& line);
+
+  // --- the quiescent hand-off (handoff.cc) ---
+  void HandOff();
+  bool Settled() const;
+  void RunHandOffEvents(int64_t to_ms, bool restarts);
 
   SimConfig config_;
   FaultProfile profile_;
