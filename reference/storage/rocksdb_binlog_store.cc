@@ -1,16 +1,12 @@
 #include "reference/storage/rocksdb_binlog_store.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <cstring>
-#include <filesystem>
 
 #include <rocksdb/cache.h>
 #include <rocksdb/compaction_filter.h>
@@ -20,6 +16,8 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include "reference/storage/posix_file.h"
+
 namespace tidb_binlog {
 namespace {
 
@@ -27,6 +25,15 @@ namespace {
 constexpr size_t kGroupBytesMax = size_t{1} << 20;
 // ...or, when the first request is at most this big, to first + this many bytes.
 constexpr size_t kGroupSmallFirstBytes = size_t{128} << 10;
+// Groups written to the value log but not yet acknowledged (being synced, or waiting for
+// their index write). The sync thread syncs all written groups at once, so more than two or
+// three are in flight only while a slow fdatasync lets small groups pile up; past this the
+// writer stops taking requests (and the bounded request queue stops the callers).
+constexpr size_t kInFlightGroupsMax = 16;
+// The writer keeps its group-encoding buffer for the next group (no allocation, and no
+// page faults of a fresh mmap'ed block, per group) unless an oversized request grew it past
+// this.
+constexpr size_t kGroupBufferKeepBytesMax = size_t{4} << 20;
 // Free space is re-read with statfs at most this often (upstream: every 3 s).
 constexpr int64_t kSpaceRefreshIntervalMilliseconds = 3000;
 // Index entries per RocksDB write while replaying the value log at Open.
@@ -183,12 +190,32 @@ struct RocksDbBinlogStore::Item {
   int64_t commit_ts;
 };
 
+// A caller's write, on its stack until acknowledged. The acknowledgement goes through the
+// request's own mutex, not queue_mutex_, so that callers woken together do not queue up on
+// the pipeline's lock (and the writer does not hold it while waking them).
 struct RocksDbBinlogStore::Request {
   std::vector<Item> items;
   size_t bytes = 0;
+  std::mutex mutex;  // guards status and done
+  std::condition_variable cv;
   Status status;
   bool done = false;
-  std::condition_variable cv;
+};
+
+// Requests written to the value log with one write, and what their index write will persist.
+struct RocksDbBinlogStore::Group {
+  std::vector<Request*> requests;
+  // Not ok if the write failed or was refused, or if the fdatasync meant to cover it failed.
+  Status status;
+  ValuePointer start;  // the first record
+  ValuePointer end;    // just past the last record
+  // Durable (or failed): ready to be indexed and acknowledged. Guarded by queue_mutex_.
+  bool synced = false;
+  // State after this group's records, persisted and published with its index entries.
+  int64_t max_index_ts = 0;
+  int64_t max_commit_ts = 0;
+  bool all_matched = true;
+  ValuePointer handle;  // the sorter's replay position
 };
 
 RocksDbBinlogStore::RocksDbBinlogStore(const RocksDbBinlogStoreOptions& options)
@@ -227,28 +254,25 @@ Result<std::unique_ptr<RocksDbBinlogStore>> RocksDbBinlogStore::Open(
   BINLOG_RETURN_IF_ERROR(store->LoadMaxIndexTs());
   store->RefreshSpace(/*force=*/true);
   store->writer_thread_ = std::thread([s = store.get()] { s->WriterLoop(); });
+  if (options.sync) store->sync_thread_ = std::thread([s = store.get()] { s->SyncLoop(); });
   store->gc_thread_ = std::thread([s = store.get()] { s->GcLoop(); });
   return store;
 }
 
 Status RocksDbBinlogStore::LockDataDir() {
-  std::error_code ec;
-  std::filesystem::create_directories(options_.data_dir, ec);
-  if (ec) return Status::IoError("create " + options_.data_dir + ": " + ec.message());
+  BINLOG_RETURN_IF_ERROR(posix_file::EnsureDirectory(options_.data_dir));
   const std::string path = options_.data_dir + "/.lock";
   lock_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd_ < 0) return Status::IoError("open " + path + ": " + std::strerror(errno));
-  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-    int err = errno;
+  if (lock_fd_ < 0) return posix_file::ErrnoStatus("open", path);
+  Status s = posix_file::LockExclusive(
+      lock_fd_, path,
+      "data directory " + options_.data_dir + " is in use by another store (lock " + path +
+          " is held)");
+  if (!s.ok()) {
     ::close(lock_fd_);
     lock_fd_ = -1;
-    if (err == EWOULDBLOCK) {
-      return Status::Busy("data directory " + options_.data_dir +
-                          " is in use by another store (lock " + path + " is held)");
-    }
-    return Status::IoError("flock " + path + ": " + std::strerror(err));
   }
-  return Status::Ok();
+  return s;
 }
 
 Status RocksDbBinlogStore::OpenIndex() {
@@ -434,70 +458,142 @@ Status RocksDbBinlogStore::CheckSpace(std::span<const binlog::Binlog> binlogs) {
   return Status::Ok();
 }
 
-Status RocksDbBinlogStore::Enqueue(std::span<const binlog::Binlog> binlogs) {
-  Request request;
+// Encodes the binlogs into *request; an empty request means nothing to write (probes only).
+Status RocksDbBinlogStore::PrepareRequest(std::span<const binlog::Binlog> binlogs,
+                                          Request* request) {
   for (const binlog::Binlog& b : binlogs) {
     if (IsProbe(b)) continue;  // TiDB's empty probe: accepted and dropped
     Item item{b.SerializeAsString(), BinlogIndexTs(b), b.tp(), b.start_ts(), b.commit_ts()};
-    request.bytes += item.payload.size();
-    request.items.push_back(std::move(item));
+    request->bytes += item.payload.size();
+    request->items.push_back(std::move(item));
   }
-  if (request.items.empty()) return Status::Ok();
-  if (request.bytes > kWriteRequestBytesMax) {
-    return Status::InvalidArgument("binlog write of " + std::to_string(request.bytes) +
+  if (request->bytes > kWriteRequestBytesMax) {
+    return Status::InvalidArgument("binlog write of " + std::to_string(request->bytes) +
                                    " bytes exceeds " + std::to_string(kWriteRequestBytesMax));
   }
-  std::unique_lock lock(queue_mutex_);
-  room_cv_.wait(lock, [&] { return queue_.size() < options_.write_queue_requests_max; });
-  queue_.push_back(&request);
-  queue_cv_.notify_one();
-  request.cv.wait(lock, [&] { return request.done; });
-  return request.status;
+  return Status::Ok();
 }
 
-std::deque<RocksDbBinlogStore::Request*> RocksDbBinlogStore::TakeGroup() {
-  std::unique_lock lock(queue_mutex_);
-  queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-  std::deque<Request*> group;
-  if (queue_.empty()) return group;
+// Counted in preparing_ while encoding, so that a sync waits for this request (ReadyToSync).
+Status RocksDbBinlogStore::Enqueue(std::span<const binlog::Binlog> binlogs) {
+  Request request;
+  preparing_.fetch_add(1);
+  const Status prepared = PrepareRequest(binlogs, &request);
+  {
+    std::unique_lock lock(queue_mutex_);
+    preparing_.fetch_sub(1);  // under the lock, where the sync thread reads it
+    if (!prepared.ok() || request.items.empty()) {
+      sync_cv_.notify_one();
+      return prepared;
+    }
+    room_cv_.wait(lock, [&] { return queue_.size() < options_.write_queue_requests_max; });
+    queue_.push_back(&request);
+    queue_cv_.notify_one();
+  }
+  Status status;
+  {
+    std::unique_lock lock(request.mutex);
+    request.cv.wait(lock, [&] { return request.done; });
+    status = std::move(request.status);
+  }
+  // This caller is awake: a sync held back for the acknowledged callers may start now. The
+  // lock orders the notification after the sync thread's check of the count.
+  if (acked_waking_.fetch_sub(1) == 1) {
+    std::lock_guard lock(queue_mutex_);
+    sync_cv_.notify_one();
+  }
+  return status;
+}
+
+// ---- pipelined group commit ----
+//
+// The writer thread writes group N+1 to the value log, and indexes and acknowledges earlier
+// groups, while the sync thread fdatasyncs group N; the sync thread starts a sync as soon as
+// no more requests are certainly on their way (ReadyToSync), so that one fdatasync covers as
+// many writers as possible. Every stage keeps log order: in_flight_ is a FIFO, a sync covers
+// every group written before it started (the sync thread marks them synced front to back),
+// and the writer completes only a synced front.
+
+bool RocksDbBinlogStore::CanWriteGroup() const {
+  return !queue_.empty() && in_flight_.size() < kInFlightGroupsMax;
+}
+
+bool RocksDbBinlogStore::CanCompleteGroup() const {
+  return !in_flight_.empty() && in_flight_.front()->synced;
+}
+
+std::vector<RocksDbBinlogStore::Request*> RocksDbBinlogStore::TakeRequests() {
+  std::vector<Request*> requests;
   size_t bytes = queue_.front()->bytes;
   const size_t limit =
       bytes <= kGroupSmallFirstBytes ? bytes + kGroupSmallFirstBytes : kGroupBytesMax;
-  group.push_back(queue_.front());
+  requests.push_back(queue_.front());
   queue_.pop_front();
   while (!queue_.empty() && bytes + queue_.front()->bytes <= limit) {
     bytes += queue_.front()->bytes;
-    group.push_back(queue_.front());
+    requests.push_back(queue_.front());
     queue_.pop_front();
   }
   room_cv_.notify_all();
-  return group;
+  return requests;
 }
 
+// One loop, one thread: writes at most one group per turn (first, so that the sync thread
+// gets the next group as early as possible), then indexes and acknowledges every synced
+// group at the front. Exits once stopping and nothing is queued or in flight.
 void RocksDbBinlogStore::WriterLoop() {
+  std::unique_lock lock(queue_mutex_);
   for (;;) {
-    std::deque<Request*> group = TakeGroup();
-    if (group.empty()) return;  // stopping, and every queued request has been served
-    Status status = CommitGroup(group);
-    if (!status.ok()) write_errors_.fetch_add(1);
-    std::lock_guard lock(queue_mutex_);
-    for (Request* r : group) {
-      r->status = status;
-      r->done = true;
-      r->cv.notify_one();
+    queue_cv_.wait(lock, [&] {
+      return CanWriteGroup() || CanCompleteGroup() ||
+             (stopping_ && queue_.empty() && in_flight_.empty());
+    });
+    if (CanWriteGroup()) {
+      std::vector<Request*> requests = TakeRequests();
+      writing_ = true;
+      lock.unlock();
+      std::unique_ptr<Group> group = WriteGroup(std::move(requests));
+      lock.lock();
+      // Without sync (or after a failure) there is nothing for the sync thread to do.
+      group->synced = !options_.sync || !group->status.ok();
+      in_flight_.push_back(std::move(group));
+      writing_ = false;
+      sync_cv_.notify_one();
+    }
+    std::vector<std::unique_ptr<Group>> done;
+    while (CanCompleteGroup()) {
+      done.push_back(std::move(in_flight_.front()));
+      in_flight_.pop_front();
+    }
+    if (!done.empty()) {
+      for (const auto& group : done) acked_waking_ += group->requests.size();
+      lock.unlock();
+      IndexGroups(done);
+      Acknowledge(done);
+      lock.lock();
+    } else if (stopping_ && queue_.empty() && in_flight_.empty()) {
+      return;
     }
   }
 }
 
-Status RocksDbBinlogStore::CommitGroup(const std::deque<Request*>& group) {
-  if (!read_only_reason_.empty()) return Status::IoError(read_only_reason_);
-  std::string records;
-  std::vector<uint64_t> offsets;
+// Writes the group's records with one value-log write (no sync) and feeds them to the
+// sorter, whose state after them the group keeps for its index write.
+std::unique_ptr<RocksDbBinlogStore::Group> RocksDbBinlogStore::WriteGroup(
+    std::vector<Request*> requests) {
+  auto group = std::make_unique<Group>();
+  group->requests = std::move(requests);
+  if (!read_only_reason_.empty()) {
+    group->status = Status::IoError(read_only_reason_);
+    return group;
+  }
+  std::string& records = group_buffer_;
+  records.clear();
+  if (records.capacity() > kGroupBufferKeepBytesMax) records.shrink_to_fit();
   int64_t max_ts = 0;
   size_t prewrites = 0;
-  for (const Request* r : group) {
+  for (const Request* r : group->requests) {
     for (const Item& item : r->items) {
-      offsets.push_back(records.size());
       AppendRecord(item.payload, &records);
       max_ts = std::max(max_ts, item.key);
       prewrites += item.tp == binlog::Prewrite;
@@ -506,47 +602,147 @@ Status RocksDbBinlogStore::CommitGroup(const std::deque<Request*>& group) {
   // Checked before writing: a record in the vlog that the sorter refused would come back at
   // the next Open anyway.
   if (sorter_.pending_count() + prewrites > kPendingPrewritesMax) {
-    return Status::ResourceExhausted("too many prewrites waiting for their commit");
+    group->status = Status::ResourceExhausted("too many prewrites waiting for their commit");
+    return group;
   }
-  auto start = vlog_->Append(records, max_ts);
+  auto start = vlog_->Write(records, max_ts);
   if (!start.ok()) {
-    // A failed fdatasync leaves the value log refusing appends (value_log.h); say so here
-    // too so that every later write fails fast with the reason.
-    if (!vlog_->broken().ok()) {
-      read_only_reason_ = "binlog store is read-only after a failed fdatasync: " +
-                          start.status().message();
-    }
-    return start.status();
+    group->status = start.status();
+    return group;
   }
-  rocksdb::WriteBatch batch;
-  size_t i = 0;
-  for (const Request* r : group) {
+  group->start = *start;
+  group->end = {start->fid, start->offset + records.size()};
+  uint64_t offset = start->offset;
+  for (const Request* r : group->requests) {
     for (const Item& item : r->items) {
-      const ValuePointer at{start->fid, start->offset + offsets[i++]};
-      batch.Put(FamilyOf(item.key), TsKey(item.key), at.Encode());
-      Status s = sorter_.Add(item.tp, item.start_ts, item.commit_ts, EncodePosition(at));
+      Status s = sorter_.Add(item.tp, item.start_ts, item.commit_ts,
+                             EncodePosition({start->fid, offset}));
       BINLOG_ASSERT(s.ok());  // capacity was checked above
+      offset += kRecordHeaderBytes + item.payload.size();
     }
   }
-  const ValuePointer end{start->fid, start->offset + records.size()};
-  batch.Put(kHeadPointerKey, end.Encode());
-  batch.Put(kMaxCommitTsKey, EncodeInt64(sorter_.max_commit_ts()));
-  batch.Put(kHandlePointerKey,
-            DecodePosition(sorter_.ReplayPosition(EncodePosition(end))).Encode());
+  group->max_index_ts = max_ts;
+  group->max_commit_ts = sorter_.max_commit_ts();
+  group->all_matched = sorter_.all_matched();
+  group->handle = DecodePosition(sorter_.ReplayPosition(EncodePosition(group->end)));
+  return group;
+}
+
+// The sync thread: one fdatasync covers every group written so far; those groups become
+// synced (or all fail with the fdatasync's error, which also breaks the value log for good).
+void RocksDbBinlogStore::SyncLoop() {
+  std::unique_lock lock(queue_mutex_);
+  for (;;) {
+    const Group* newest = nullptr;
+    sync_cv_.wait(lock, [&] {
+      newest = ReadyToSync();
+      return newest != nullptr || sync_stopping_;
+    });
+    if (newest == nullptr) return;
+    const ValuePointer target = newest->end;
+    lock.unlock();
+    const Status s = vlog_->SyncTo(target);
+    lock.lock();
+    // Groups pop only once synced, and in_flight_ is in log order, so every unsynced group
+    // at or before `target` is still here.
+    for (const auto& group : in_flight_) {
+      if (group->synced || target < group->end) continue;
+      group->status = s;
+      group->synced = true;
+    }
+    queue_cv_.notify_one();
+  }
+}
+
+// The newest written, unsynced group if a sync should start now, else nullptr.
+//
+// An fdatasync costs a fixed latency plus the bytes, so it should cover as many writers as
+// it can. Under concurrent load most writers are either in the last sync or just
+// acknowledged by it and about to send their next request; syncing the moment anything is
+// written would split them into two halves that then alternate for good (half the records
+// per fdatasync when its fixed cost dominates, 0.5x a loop syncing all of them). So the sync
+// waits while acknowledged callers are still waking up, while callers are encoding a
+// request, and while requests are queued or being written: all of these finish without
+// waiting on anything but the CPU, so the wait is bounded, and a lone writer (nothing else
+// in flight) is synced at once. It never waits once a full group's bytes are unsynced, the
+// in-flight bound is reached, or the store is closing.
+const RocksDbBinlogStore::Group* RocksDbBinlogStore::ReadyToSync() const {
+  const Group* newest = nullptr;
+  uint64_t unsynced_bytes = 0;
+  for (const auto& group : in_flight_) {
+    if (group->synced) continue;
+    newest = group.get();
+    unsynced_bytes += group->end.offset - group->start.offset;
+  }
+  if (newest == nullptr) return nullptr;
+  const bool more_coming = acked_waking_ > 0 || preparing_ > 0 || !queue_.empty() || writing_;
+  const bool must_sync = stopping_ || unsynced_bytes >= kGroupBytesMax ||
+                         in_flight_.size() >= kInFlightGroupsMax;
+  return more_coming && !must_sync ? nullptr : newest;
+}
+
+// One RocksDB write (WAL on, unsynced: the value log is the durable log) for the index
+// entries of every durable group and the meta keys of the newest; then the new state is
+// published. A failure leaves the store read-only (writer thread; sets each group's status).
+void RocksDbBinlogStore::IndexGroups(const std::vector<std::unique_ptr<Group>>& groups) {
+  rocksdb::WriteBatch batch;
+  const Group* last = nullptr;
+  int64_t max_index_ts = 0;
+  for (const auto& group : groups) {
+    if (!group->status.ok() && read_only_reason_.empty() && !vlog_->broken().ok()) {
+      read_only_reason_ = "binlog store is read-only after a failed fdatasync: " +
+                          vlog_->broken().message();
+    }
+    if (!group->status.ok()) continue;
+    if (!read_only_reason_.empty()) {
+      group->status = Status::IoError(read_only_reason_);
+      continue;
+    }
+    uint64_t offset = group->start.offset;
+    for (const Request* r : group->requests) {
+      for (const Item& item : r->items) {
+        batch.Put(FamilyOf(item.key), TsKey(item.key),
+                  ValuePointer{group->start.fid, offset}.Encode());
+        offset += kRecordHeaderBytes + item.payload.size();
+      }
+    }
+    max_index_ts = std::max(max_index_ts, group->max_index_ts);
+    last = group.get();
+  }
+  if (last == nullptr) return;
+  batch.Put(kHeadPointerKey, last->end.Encode());
+  batch.Put(kMaxCommitTsKey, EncodeInt64(last->max_commit_ts));
+  batch.Put(kHandlePointerKey, last->handle.Encode());
   Status s = FromRocks(db_->Write(rocksdb::WriteOptions(), &batch), "write index");
   if (!s.ok()) {
     // The vlog holds records the index and sorter state on disk do not reflect; only a
     // reopen (which replays the vlog) makes them consistent again.
     read_only_reason_ = "binlog store is read-only after an index write failure: " + s.message();
-    return s;
+    for (const auto& group : groups) {
+      if (group->status.ok()) group->status = s;
+    }
+    return;
   }
   // Published after the index write, so a Lookup that passes the check finds the keys.
-  if (max_ts > max_index_ts_.load(std::memory_order_relaxed)) {
-    max_index_ts_.store(max_ts, std::memory_order_release);
+  if (max_index_ts > max_index_ts_.load(std::memory_order_relaxed)) {
+    max_index_ts_.store(max_index_ts, std::memory_order_release);
   }
-  max_commit_ts_.store(sorter_.max_commit_ts());
-  all_matched_.store(sorter_.all_matched());
-  return Status::Ok();
+  max_commit_ts_.store(last->max_commit_ts);
+  all_matched_.store(last->all_matched);
+}
+
+// Wakes the groups' callers (writer thread, without queue_mutex_). A request is the caller's
+// stack object: it may be gone as soon as its mutex is released with done set.
+void RocksDbBinlogStore::Acknowledge(const std::vector<std::unique_ptr<Group>>& groups) {
+  for (const auto& group : groups) {
+    if (!group->status.ok()) write_errors_.fetch_add(1);
+    for (Request* r : group->requests) {
+      std::lock_guard lock(r->mutex);
+      r->status = group->status;
+      r->done = true;
+      r->cv.notify_one();
+    }
+  }
 }
 
 // ---- read path ----
@@ -807,8 +1003,15 @@ Status RocksDbBinlogStore::Close() {
     std::lock_guard lock(queue_mutex_);
     stopping_ = true;
     queue_cv_.notify_all();
+    sync_cv_.notify_all();  // nothing more is coming: sync what is written at once
   }
   if (writer_thread_.joinable()) writer_thread_.join();
+  {
+    std::lock_guard lock(queue_mutex_);
+    sync_stopping_ = true;  // after the writer: it waits for the last groups to be synced
+    sync_cv_.notify_all();
+  }
+  if (sync_thread_.joinable()) sync_thread_.join();
   {
     std::lock_guard lock(gc_mutex_);
     gc_stop_ = true;

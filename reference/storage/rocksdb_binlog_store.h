@@ -13,10 +13,16 @@
 //                         them whole). A kv/ with "ts:" keys in the default family (older
 //                         layout) is refused with kCorruption.
 //
-// Writes are group-committed by one writer thread: one vlog write + fdatasync per group,
-// then one RocksDB WriteBatch (WAL on, unsynced: the vlog is the durable log) with the index
-// entries, headPointer, maxCommitTS and handlePointer; then the CommitSorter; then the
-// writers are acknowledged. Open() replays the vlog from min(headPointer, handlePointer).
+// Writes are group-committed in a pipeline of two threads: the writer thread writes a group
+// (one vlog write, no sync) and feeds it to the CommitSorter, while the sync thread
+// fdatasyncs every group written so far (so group N is being synced while group N+1 is
+// written; a sync waits while acknowledged callers are still coming back with their next
+// request, so that it covers them too); then, in log order, the writer thread puts the synced groups' index entries,
+// headPointer, maxCommitTS and handlePointer in one RocksDB WriteBatch (WAL on, unsynced: the
+// vlog is the durable log), publishes MaxCommitTS and acknowledges. A write is acknowledged
+// only once the fdatasync covering it returned OK; after a failed fdatasync the store
+// refuses every later write (read-only). Open() replays the vlog from min(headPointer,
+// handlePointer).
 // GC, in a background thread at lower CPU priority, unlinks whole vlog files, drops whole
 // index files and compacts away the index keys left at or below the bound (RunGc).
 //
@@ -33,6 +39,7 @@
 #include <shared_mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "reference/storage/binlog_store.h"
 #include "reference/storage/commit_sorter.h"
@@ -128,6 +135,7 @@ class RocksDbBinlogStore final : public BinlogStore {
  private:
   struct Item;
   struct Request;
+  struct Group;
 
   explicit RocksDbBinlogStore(const RocksDbBinlogStoreOptions& options);
   Status LockDataDir();
@@ -138,12 +146,20 @@ class RocksDbBinlogStore final : public BinlogStore {
   Status LoadMeta();
   Status Recover();
   Status LoadMaxIndexTs();
+  Status PrepareRequest(std::span<const binlog::Binlog> binlogs, Request* request);
   Status Enqueue(std::span<const binlog::Binlog> binlogs);
   Status CheckSpace(std::span<const binlog::Binlog> binlogs);
   void RefreshSpace(bool force) const;
+  // Group commit pipeline (queue_mutex_ held for the predicates and TakeRequests).
+  bool CanWriteGroup() const;
+  bool CanCompleteGroup() const;
+  const Group* ReadyToSync() const;
+  std::vector<Request*> TakeRequests();
   void WriterLoop();
-  std::deque<Request*> TakeGroup();
-  Status CommitGroup(const std::deque<Request*>& group);
+  std::unique_ptr<Group> WriteGroup(std::vector<Request*> requests);
+  void SyncLoop();
+  void IndexGroups(const std::vector<std::unique_ptr<Group>>& groups);
+  void Acknowledge(const std::vector<std::unique_ptr<Group>>& groups);
   Result<binlog::Binlog> ReadIndexed(int64_t ts, size_t* payload_bytes);
   void GcLoop();
   void RunGc(int64_t bound);
@@ -163,13 +179,26 @@ class RocksDbBinlogStore final : public BinlogStore {
   std::atomic<bool> closing_{false};
   bool closed_ = false;  // guarded by lifecycle_mutex_
 
+  // Guards the write pipeline: queue_, in_flight_ and their groups' `synced`, the flags.
   std::mutex queue_mutex_;
-  std::condition_variable queue_cv_;  // the writer waits for work
-  std::condition_variable room_cv_;   // writers wait for queue room
-  std::deque<Request*> queue_;
+  std::condition_variable queue_cv_;  // the writer thread waits for requests or synced groups
+  std::condition_variable room_cv_;   // callers wait for queue room
+  std::condition_variable sync_cv_;   // the sync thread waits for written groups
+  std::deque<Request*> queue_;        // at most options_.write_queue_requests_max
+  // Written to the value log, not yet acknowledged, in log order (at most kInFlightGroupsMax).
+  std::deque<std::unique_ptr<Group>> in_flight_;
+  bool writing_ = false;       // the writer thread holds requests taken off queue_
+  // Acknowledged requests whose callers have not woken yet (changed with queue_mutex_ held,
+  // except the callers' own decrements; the one reaching 0 notifies under the lock).
+  std::atomic<size_t> acked_waking_{0};
+  // Callers encoding a request in Enqueue (decremented with queue_mutex_ held).
+  std::atomic<size_t> preparing_{0};
   bool stopping_ = false;
+  bool sync_stopping_ = false;
   std::thread writer_thread_;
+  std::thread sync_thread_;  // only when options_.sync
   CommitSorter sorter_;  // writer thread only (and Open before it starts)
+  std::string group_buffer_;  // writer thread only: the records of the group being written
   std::string read_only_reason_;  // writer thread only; non-empty once writes are refused
 
   std::atomic<int64_t> max_commit_ts_{0};

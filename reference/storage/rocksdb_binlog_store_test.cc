@@ -2,7 +2,8 @@
 // recovery after reopen (the in-memory lookup bound included), crash leftovers (torn tail)
 // versus real corruption, checksummed reads, GC that really returns disk space (value log
 // and index, rollback key 0 included), the refusal of an older index layout, the free-space
-// guard and the sticky read-only state after a failed fdatasync. Method: real stores in
+// guard and the sticky read-only state after a failed fdatasync (also with writers in flight
+// in the commit pipeline). Method: real stores in
 // temporary directories; damage is done to the value-log files between Close and Open (or
 // under an open store).
 #include "reference/storage/rocksdb_binlog_store.h"
@@ -413,6 +414,49 @@ TEST(RocksDbBinlogStore, FailedFdatasyncMakesTheStoreReadOnly) {
   EXPECT_NE(later.message().find("read-only"), std::string::npos) << later.message();
   EXPECT_TRUE(store->Lookup(10).ok());  // reads still work
   EXPECT_EQ(store->Stats().write_errors, 2);
+}
+
+// With the commit pipeline, groups may be written while an earlier group's fdatasync fails:
+// none of them may be acknowledged, every write that starts after a failure was reported
+// fails too, and whatever was acknowledged before stays readable.
+TEST(RocksDbBinlogStore, FailedFdatasyncUnderConcurrentWritersAcknowledgesNothingAfterIt) {
+  TempDir dir;
+  auto options = Options(dir.path());
+  auto fail = std::make_shared<std::atomic<bool>>(false);
+  options.fail_sync_for_testing = [fail] { return fail->load(); };
+  auto store = MustOpen(options);
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 200;
+  constexpr int kFailAfterAcks = 300;
+  std::atomic<int> acks{0};
+  std::atomic<bool> failure_seen{false};
+  std::atomic<int> ok_after_failure_seen{0};
+  std::vector<std::vector<int64_t>> acked(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const bool after_failure = failure_seen.load();
+        const int64_t ts = (int64_t{i} * kThreads + t) + 1;
+        Status s = store->Write(Fake(ts));
+        if (s.ok()) {
+          acked[t].push_back(ts);
+          ok_after_failure_seen += after_failure;
+          if (++acks == kFailAfterAcks) fail->store(true);
+        } else {
+          EXPECT_EQ(s.code(), StatusCode::kIoError) << s.ToString();
+          failure_seen.store(true);
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_TRUE(failure_seen.load());
+  EXPECT_EQ(ok_after_failure_seen.load(), 0);
+  EXPECT_GE(store->Stats().write_errors, 1);
+  for (const auto& mine : acked) {
+    for (int64_t ts : mine) EXPECT_TRUE(store->Lookup(ts).ok()) << ts;
+  }
 }
 
 TEST(RocksDbBinlogStore, ConcurrentWritersAreAllDurableAndReadable) {

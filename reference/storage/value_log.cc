@@ -172,9 +172,8 @@ Result<std::unique_ptr<ValueLog>> ValueLog::Open(ValueLogOptions options) {
 }
 
 Status ValueLog::OpenExisting() {
+  BINLOG_RETURN_IF_ERROR(posix_file::EnsureDirectory(options_.dir));
   std::error_code ec;
-  std::filesystem::create_directories(options_.dir, ec);
-  if (ec) return Status::IoError("create " + options_.dir + ": " + ec.message());
   std::vector<uint32_t> fids;
   for (const auto& entry : std::filesystem::directory_iterator(options_.dir, ec)) {
     const std::string name = entry.path().filename().string();
@@ -224,7 +223,8 @@ Status ValueLog::FinalizeFile(File& file) {
   std::string footer;
   PutFixed64(&footer, static_cast<uint64_t>(max_ts));
   PutFixed32(&footer, kFooterMagic);
-  BINLOG_RETURN_IF_ERROR(WriteAll(file.fd, footer, *size));
+  BINLOG_RETURN_IF_ERROR(
+      posix_file::WriteAllAt(file.fd, footer, static_cast<int64_t>(*size), file.path));
   BINLOG_RETURN_IF_ERROR(Sync(file.fd, file.path));
   file.finalized = true;
   file.max_ts = max_ts;
@@ -232,7 +232,11 @@ Status ValueLog::FinalizeFile(File& file) {
 }
 
 // The last file may end in a record whose group never finished its fdatasync (never
-// acknowledged): cut it off. Anything else wrong is corruption of acknowledged data.
+// acknowledged): cut it off. Anything else wrong is corruption of acknowledged data. What
+// remains is fdatasync'ed once (when options.sync, or after a cut): the store replays it
+// into the index, so it may become visible to readers, and a record written but never
+// synced by a killed process must not vanish in a later power loss after a drainer has
+// pulled it.
 Status ValueLog::RecoverLastFile(std::shared_ptr<File> file) {
   auto size = FileSize(file->fd, file->path);
   if (!size.ok()) return size.status();
@@ -256,7 +260,6 @@ Status ValueLog::RecoverLastFile(std::shared_ptr<File> file) {
       if (::ftruncate(file->fd, static_cast<off_t>(pos)) != 0) {
         return posix_file::ErrnoStatus("ftruncate", file->path);
       }
-      BINLOG_RETURN_IF_ERROR(Sync(file->fd, file->path));
       truncated_tail_bytes_ = *size - pos;
       break;
     }
@@ -268,6 +271,10 @@ Status ValueLog::RecoverLastFile(std::shared_ptr<File> file) {
     max_ts = std::max(max_ts, *ts);
     pos = p.next;
   }
+  if (options_.sync || truncated_tail_bytes_ > 0) {
+    BINLOG_RETURN_IF_ERROR(Sync(file->fd, file->path));  // a cut must stick in any mode
+  }
+  MarkSynced({file->fid, pos});
   std::unique_lock lock(files_mutex_);
   current_ = std::move(file);
   write_offset_ = pos;
@@ -283,6 +290,7 @@ Status ValueLog::CreateFile(uint32_t fid) {
   if (file->fd < 0) return posix_file::ErrnoStatus("create", file->path);
   // The new name must survive a power loss before any acknowledged record lands in it.
   BINLOG_RETURN_IF_ERROR(posix_file::FsyncDirectory(options_.dir));
+  MarkSynced({fid, 0});
   std::unique_lock lock(files_mutex_);
   files_[fid] = file;
   current_ = file;
@@ -295,30 +303,18 @@ Status ValueLog::Rotate() {
   std::string footer;
   PutFixed64(&footer, static_cast<uint64_t>(current_max_ts_));
   PutFixed32(&footer, kFooterMagic);
-  Status s = WriteAll(current_->fd, footer, write_offset_);
+  Status s = posix_file::WriteAllAt(current_->fd, footer, static_cast<int64_t>(write_offset_),
+                                    current_->path);
   if (s.ok()) s = Sync(current_->fd, current_->path);
-  if (!s.ok()) {
-    broken_ = s;  // the file's end is now unknown; stop appending
-    return s;
-  }
+  if (!s.ok()) return Break(s);  // the file's end is now unknown; stop appending
+  // Every record of the full file is durable now, whatever SyncTo has reached.
+  MarkSynced({current_->fid, write_offset_});
   {
     std::unique_lock lock(files_mutex_);
     current_->finalized = true;
     current_->max_ts = current_max_ts_;
   }
   return CreateFile(current_->fid + 1);
-}
-
-Status ValueLog::WriteAll(int fd, std::string_view bytes, uint64_t offset) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::pwrite(fd, bytes.data() + done, bytes.size() - done,
-                         static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return posix_file::ErrnoStatus("write", options_.dir);
-    done += static_cast<size_t>(n);
-  }
-  return Status::Ok();
 }
 
 Status ValueLog::Sync(int fd, const std::string& path) {
@@ -329,26 +325,72 @@ Status ValueLog::Sync(int fd, const std::string& path) {
   return Status::Ok();
 }
 
-Result<ValuePointer> ValueLog::Append(std::string_view records, int64_t max_index_ts) {
-  if (!broken_.ok()) return broken_;
+Status ValueLog::Break(const Status& s) {
+  std::lock_guard lock(state_mutex_);
+  if (broken_.ok()) broken_ = s;
+  return broken_;
+}
+
+void ValueLog::MarkSynced(ValuePointer end) {
+  std::lock_guard lock(state_mutex_);
+  synced_ = std::max(synced_, end);
+}
+
+Status ValueLog::broken() const {
+  std::lock_guard lock(state_mutex_);
+  return broken_;
+}
+
+ValuePointer ValueLog::Synced() const {
+  std::lock_guard lock(state_mutex_);
+  return synced_;
+}
+
+Result<ValuePointer> ValueLog::Write(std::string_view records, int64_t max_index_ts) {
+  BINLOG_RETURN_IF_ERROR(broken());
   if (write_offset_ >= options_.file_bytes_max) BINLOG_RETURN_IF_ERROR(Rotate());
   const ValuePointer start{current_->fid, write_offset_};
-  Status s = WriteAll(current_->fd, records, write_offset_);
+  Status s = posix_file::WriteAllAt(current_->fd, records, static_cast<int64_t>(write_offset_),
+                                    current_->path);
   if (!s.ok()) {
-    // Cut back a partial write so the next group starts where the index expects it.
-    if (::ftruncate(current_->fd, static_cast<off_t>(write_offset_)) != 0) broken_ = s;
+    // Cut back a partial write so the next group starts where the index expects it. The
+    // cut is above every earlier record, so a SyncTo running meanwhile loses nothing.
+    if (::ftruncate(current_->fd, static_cast<off_t>(write_offset_)) != 0) return Break(s);
     return s;
-  }
-  if (options_.sync) {
-    s = Sync(current_->fd, current_->path);
-    if (!s.ok()) {
-      broken_ = s;
-      return s;
-    }
   }
   std::unique_lock lock(files_mutex_);
   write_offset_ += records.size();
   current_max_ts_ = std::max(current_max_ts_, max_index_ts);
+  return start;
+}
+
+Status ValueLog::SyncTo(ValuePointer end) {
+  std::lock_guard serial(sync_mutex_);
+  {
+    std::lock_guard lock(state_mutex_);
+    if (!broken_.ok()) return broken_;
+    if (end <= synced_) return Status::Ok();
+  }
+  std::shared_ptr<File> file = FindFile(end.fid);
+  if (file == nullptr) {
+    // Only GC deletes files, and only finalized ones, which Rotate synced whole.
+    BINLOG_ASSERT(end <= Synced());
+    return Status::Ok();
+  }
+  Status s = Sync(file->fd, file->path);
+  if (!s.ok()) return Break(s);
+  std::lock_guard lock(state_mutex_);
+  // A failure reported to a concurrent Rotate may have dropped dirty pages this fdatasync
+  // then found clean: its success proves nothing once the log is broken.
+  if (!broken_.ok()) return broken_;
+  synced_ = std::max(synced_, end);
+  return Status::Ok();
+}
+
+Result<ValuePointer> ValueLog::Append(std::string_view records, int64_t max_index_ts) {
+  auto start = Write(records, max_index_ts);
+  if (!start.ok() || !options_.sync) return start;
+  BINLOG_RETURN_IF_ERROR(SyncTo({start->fid, start->offset + records.size()}));
   return start;
 }
 

@@ -14,12 +14,18 @@
 // away. Bad bytes followed by a valid record, or in any earlier file, are real corruption and
 // Open fails with kCorruption. A non-last file without footer is scanned and finalized.
 //
-// Not for: indexing (the store's RocksDB does that) or deciding what is durable (the caller
-// acknowledges only after Append returned OK).
+// Not for: indexing (the store's RocksDB does that) or deciding what to acknowledge (the
+// caller acknowledges a record only after Append, or a SyncTo covering it, returned OK).
 //
-// Thread safety: Append is called by one thread at a time (the store's writer thread). Read,
-// Scan, End and DeleteFilesUpTo may run concurrently with it and with each other; a file
-// being read while it is deleted stays readable through its open descriptor.
+// Durability is split from writing so that a caller can pipeline group commit: Write puts
+// records into the page cache, SyncTo(end) fdatasyncs until everything before `end` is
+// durable, and the next Write may run while a SyncTo is in its fdatasync (the store writes
+// group N+1 while group N is being synced). Append is Write + SyncTo for simple callers.
+//
+// Thread safety: Write and Append are called by one thread at a time (the appender).
+// SyncTo may run concurrently with them (calls to SyncTo are serialised inside). Read, Scan,
+// End, Synced and DeleteFilesUpTo may run concurrently with everything; a file being read
+// while it is deleted stays readable through its open descriptor.
 #pragma once
 
 #include <cstdint>
@@ -62,7 +68,7 @@ std::string ValueLogFilePath(const std::string& dir, uint32_t fid);
 struct ValueLogOptions {
   std::string dir;
   uint64_t file_bytes_max = uint64_t{64} << 20;
-  bool sync = true;  // fdatasync after every Append
+  bool sync = true;  // Append fdatasyncs (SyncTo) before returning
   // The index ts of a record's payload; used when a file must be (re)scanned for its maxTS.
   std::function<Result<int64_t>(std::string_view payload)> index_ts_of;
   // Tests only: when set and it returns true, the next fdatasync is reported as failed.
@@ -79,12 +85,23 @@ class ValueLog {
   ValueLog(const ValueLog&) = delete;
   ValueLog& operator=(const ValueLog&) = delete;
 
-  // Writes already-encoded records (AppendRecord output) with one write, then fdatasync when
-  // options.sync; rotates first if the current file is full. `max_index_ts` is the largest
-  // index ts among them. Returns where the first record starts. On a failed write the file
-  // is cut back so nothing partial stays; after a failed fdatasync every later Append fails
-  // (kIoError): whether the page cache still holds the data is unknown (the LevelDB/
-  // PostgreSQL "fsyncgate" rule), so the log must not pretend later writes are durable.
+  // Writes already-encoded records (AppendRecord output) with one write, without syncing;
+  // rotates first if the current file is full (rotation fdatasyncs the full file with its
+  // footer, so everything before the new file is durable). `max_index_ts` is the largest
+  // index ts among them. Returns where the first record starts; the records end at
+  // {fid, offset + records.size()}. On a failed write the file is cut back so nothing
+  // partial stays. After a failed fdatasync (here or in SyncTo) every later Write and
+  // SyncTo fails (kIoError): whether the page cache still holds the data is unknown (the
+  // LevelDB/PostgreSQL "fsyncgate" rule), so the log must not pretend later writes are
+  // durable.
+  Result<ValuePointer> Write(std::string_view records, int64_t max_index_ts);
+
+  // Makes every record ending at or before `end` (a position a Write returned, or its
+  // records' end) durable: one fdatasync of end's file unless Synced() already covers it.
+  // Records written after the fdatasync started may or may not be covered by it.
+  Status SyncTo(ValuePointer end);
+
+  // Write, then SyncTo the records' end when options.sync.
   Result<ValuePointer> Append(std::string_view records, int64_t max_index_ts);
 
   // The payload of the record at `at`, checksum verified. kNotFound if the file is gone,
@@ -105,8 +122,11 @@ class ValueLog {
   // Total bytes of all value-log files.
   uint64_t TotalBytes() const;
 
-  // Not ok once a failed fdatasync made the log refuse appends (sticky).
-  const Status& broken() const { return broken_; }
+  // Everything before this position is known durable.
+  ValuePointer Synced() const;
+
+  // Not ok once a failed fdatasync made the log refuse writes (sticky).
+  Status broken() const;
 
   // Bytes of a torn tail that Open cut off the last file (0 if none).
   uint64_t truncated_tail_bytes() const { return truncated_tail_bytes_; }
@@ -120,8 +140,10 @@ class ValueLog {
   Status FinalizeFile(File& file);
   Status CreateFile(uint32_t fid);
   Status Rotate();
-  Status WriteAll(int fd, std::string_view bytes, uint64_t offset);
   Status Sync(int fd, const std::string& path);
+  // Records `s` as the sticky failure (first one wins) and returns the sticky status.
+  Status Break(const Status& s);
+  void MarkSynced(ValuePointer end);
   Status ScanFile(const File& file, uint64_t offset, const ScanFn& fn) const;
   std::shared_ptr<File> FindFile(uint32_t fid) const;
 
@@ -132,7 +154,10 @@ class ValueLog {
   // Only the appender writes these; End() reads them under files_mutex_.
   uint64_t write_offset_ = 0;
   int64_t current_max_ts_ = 0;
+  std::mutex sync_mutex_;  // one SyncTo at a time; held across its fdatasync
+  mutable std::mutex state_mutex_;  // guards broken_, synced_; never held across I/O
   Status broken_;  // sticky failure of a previous fdatasync
+  ValuePointer synced_;
   uint64_t truncated_tail_bytes_ = 0;
 };
 

@@ -1,6 +1,8 @@
 // Goal: the value log writes upstream's bytes (record header, footer, 12-byte pointers),
-// rotates and finalizes files, and deletes only finalized files at or below a ts bound.
-// Method: append through the API, then inspect the files' bytes and reopen.
+// rotates and finalizes files, deletes only finalized files at or below a ts bound, and
+// reports durability honestly: Write does not advance Synced(), SyncTo (or a rotation) does,
+// and one failed fdatasync fails every later Write and SyncTo. Method: append through the
+// API, then inspect the files' bytes and reopen; fdatasync failures are injected.
 #include "reference/storage/value_log.h"
 
 #include <unistd.h>
@@ -117,6 +119,68 @@ TEST_F(ValueLogTest, DeletesOnlyFinalizedFilesAtOrBelowTheBound) {
   EXPECT_TRUE(fs::exists(ValueLogFilePath(dir_, last.fid)));
   EXPECT_EQ((*log)->Read({0, 0}).status().code(), StatusCode::kNotFound);
   EXPECT_TRUE((*log)->Read(last).ok());
+}
+
+std::string Record(int64_t ts) {
+  std::string records;
+  AppendRecord(std::to_string(ts), &records);
+  return records;
+}
+
+TEST_F(ValueLogTest, WriteIsDurableOnlyOnceASyncCoversIt) {
+  auto options = Options(dir_);
+  options.file_bytes_max = 1 << 20;
+  auto log = ValueLog::Open(options);
+  ASSERT_TRUE(log.ok());
+  const ValuePointer before = (*log)->Synced();
+  auto first = (*log)->Write(Record(1000), 1000);
+  auto second = (*log)->Write(Record(2000), 2000);
+  ASSERT_TRUE(first.ok() && second.ok());
+  const ValuePointer end = (*log)->End();
+  EXPECT_EQ(end.offset, second->offset + Record(2000).size());
+  EXPECT_EQ((*log)->Synced(), before);  // written, not yet durable
+  ASSERT_TRUE((*log)->SyncTo({first->fid, second->offset}).ok());
+  EXPECT_EQ((*log)->Synced(), (ValuePointer{first->fid, second->offset}));
+  ASSERT_TRUE((*log)->SyncTo(end).ok());
+  EXPECT_EQ((*log)->Synced(), end);
+  ASSERT_TRUE((*log)->SyncTo({0, 0}).ok());  // already covered: nothing to do
+  EXPECT_EQ((*log)->Synced(), end);
+}
+
+TEST_F(ValueLogTest, RotationMakesTheFullFileDurable) {
+  auto log = ValueLog::Open(Options(dir_));  // 100-byte files, 20-byte records
+  ASSERT_TRUE(log.ok());
+  ValuePointer last;
+  for (int ts = 1; ts <= 6; ++ts) {
+    auto p = (*log)->Write(Record(ts * 1000), ts * 1000);
+    ASSERT_TRUE(p.ok());
+    last = *p;
+  }
+  ASSERT_EQ(last.fid, 1u);
+  // File 0 got its footer and an fdatasync before file 1 was created.
+  EXPECT_GE((*log)->Synced(), (ValuePointer{1, 0}));
+  EXPECT_LT((*log)->Synced(), (*log)->End());
+}
+
+TEST_F(ValueLogTest, AFailedSyncFailsEveryLaterWriteAndSync) {
+  auto options = Options(dir_);
+  options.file_bytes_max = 1 << 20;
+  auto fail = std::make_shared<bool>(false);
+  options.fail_sync_for_testing = [fail] { return *fail; };
+  auto log = ValueLog::Open(options);
+  ASSERT_TRUE(log.ok());
+  ASSERT_TRUE((*log)->Write(Record(1000), 1000).ok());
+  const ValuePointer durable = (*log)->End();
+  ASSERT_TRUE((*log)->SyncTo(durable).ok());
+  ASSERT_TRUE((*log)->Write(Record(2000), 2000).ok());
+  *fail = true;
+  EXPECT_EQ((*log)->SyncTo((*log)->End()).code(), StatusCode::kIoError);
+  *fail = false;
+  EXPECT_EQ((*log)->broken().code(), StatusCode::kIoError);
+  EXPECT_EQ((*log)->Write(Record(3000), 3000).status().code(), StatusCode::kIoError);
+  EXPECT_EQ((*log)->SyncTo((*log)->End()).code(), StatusCode::kIoError);
+  EXPECT_EQ((*log)->Append(Record(4000), 4000).status().code(), StatusCode::kIoError);
+  EXPECT_EQ((*log)->Synced(), durable);
 }
 
 }  // namespace
