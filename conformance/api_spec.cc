@@ -98,9 +98,6 @@ MetricsCatalogue ParseCatalogue(const json::object& o) {
     c.families.push_back(std::move(family));
   }
   for (std::string& n : Strings(o.if_contains("never"))) c.never.insert(std::move(n));
-  for (std::string& n : Strings(o.if_contains("promtool_lint_allowed"))) {
-    c.promtool_lint_allowed.insert(std::move(n));
-  }
   return c;
 }
 
@@ -167,6 +164,13 @@ Result<ApiSpec> LoadApiSpec(const std::filesystem::path& spec_dir,
     }
   } catch (const std::exception& e) {
     return Status::InvalidArgument(std::string("malformed spec file: ") + e.what());
+  }
+  // Missing: an empty baseline (every finding is new), so that one can be recorded afresh.
+  Result<PromtoolBaseline> baseline = LoadPromtoolBaseline(spec_dir / kPromtoolBaselineFile);
+  if (baseline.ok()) {
+    spec.promtool_baseline = *std::move(baseline);
+  } else if (baseline.status().code() != StatusCode::kNotFound) {
+    return baseline.status();
   }
   Status examples = LoadDocExamples(fixtures_dir, &spec);
   if (!examples.ok()) return examples;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "conformance/json_shape.h"
+#include "conformance/promtool_baseline.h"
 #include "reference/core/status.h"
 
 namespace tidb_binlog::conformance {
@@ -62,7 +63,6 @@ struct MetricFamilySpec {
 struct MetricsCatalogue {
   std::vector<MetricFamilySpec> families;
   std::set<std::string> never;                  // defined but never registered upstream
-  std::set<std::string> promtool_lint_allowed;  // lint findings upstream has too
 };
 
 struct DocExample {
@@ -78,6 +78,7 @@ struct ApiSpec {
   std::vector<EndpointSpec> endpoints;
   std::map<std::string, MetricsCatalogue> catalogues;
   std::vector<DocExample> doc_examples;
+  PromtoolBaseline promtool_baseline;  // promtool-baseline.json (promtool_baseline.h)
 
   // The endpoint with this id; a programmer error if there is none.
   const EndpointSpec& Endpoint(std::string_view id) const;
@@ -88,7 +89,8 @@ std::filesystem::path DefaultSpecDir();
 std::filesystem::path DefaultFixturesDir();
 std::filesystem::path DefaultLedgerDir();
 
-// Loads api.json and metrics.json from `spec_dir` and the doc examples from `fixtures_dir`.
+// Loads api.json, metrics.json and promtool-baseline.json from `spec_dir` and the doc
+// examples from `fixtures_dir`.
 // kInvalidArgument / kNotFound naming the file and the problem.
 Result<ApiSpec> LoadApiSpec(const std::filesystem::path& spec_dir,
                             const std::filesystem::path& fixtures_dir);

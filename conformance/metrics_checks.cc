@@ -3,16 +3,11 @@
 // catalogue (families present from the start, types and label names of every family seen,
 // never-registered families absent, no unknown binlog_* family), counters not decreasing
 // across two scrapes, any method accepted, and promtool when it is installed (parse errors
-// fail; lint findings only on families where upstream has them too).
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+// fail; lint findings are compared with promtool-baseline.json, promtool_baseline.h).
+#include <set>
 
 #include "conformance/exposition_parser.h"
+#include "conformance/promtool_baseline.h"
 #include "conformance/suite_internal.h"
 
 namespace tidb_binlog::conformance {
@@ -57,49 +52,48 @@ void CheckCatalogue(SuiteContext& ctx, const std::string& prefix, const std::str
              "no binlog_* family outside upstream's catalogue", unknown.empty() ? "none" : Join(unknown), reference);
 }
 
-struct PromtoolRun {
-  int exit_code = -1;
-  std::string output;
-};
-
-// `promtool check metrics` on `body`; nullopt when promtool is not installed.
-std::optional<PromtoolRun> RunPromtool(const std::string& body) {
-  if (std::system("command -v promtool >/dev/null 2>&1") != 0) return std::nullopt;
-  std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                              ("binlog-conformance-promtool-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  std::ofstream(dir / "metrics.txt") << body;
-  const std::string command = "promtool check metrics < " + (dir / "metrics.txt").string() +
-                              " > " + (dir / "out.txt").string() + " 2>&1";
-  const int status = std::system(command.c_str());
-  PromtoolRun run;
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  run.output = ReadTextFile(dir / "out.txt").value();
-  std::filesystem::remove_all(dir);
-  return run;
+std::set<std::string> FamilyNames(const ParsedExposition& e) {
+  std::set<std::string> names;
+  for (const auto& [name, family] : e.families) names.insert(name);
+  return names;
 }
 
+// promtool parses the body (portable), and its lint findings are the baseline's
+// (upstream-exact; promtool_baseline.h).
 void CheckPromtool(SuiteContext& ctx, const std::string& prefix, const std::string& label,
-                   const MetricsCatalogue& catalogue, const std::string& body) {
+                   const std::string& catalogue, const ParsedExposition& parsed,
+                   const std::string& body) {
   if (!ctx.Enabled(Level::kPortable)) return;
   std::optional<PromtoolRun> run = RunPromtool(body);
   if (!run) {
     ctx.Skip(Level::kPortable, prefix + ".promtool", label, "promtool is not installed");
+    ctx.Skip(Level::kExact, prefix + ".promtool-lint", label, "promtool is not installed");
     return;
   }
-  // promtool exits 0 (clean), 3 (lint findings) or 1 (the text does not parse).
-  ctx.Record(Level::kPortable, prefix + ".promtool", label, run->exit_code == 0 || run->exit_code == 3,
+  const bool parses =
+      run->exit_code == kPromtoolExitClean || run->exit_code == kPromtoolExitLintFindings;
+  ctx.Record(Level::kPortable, prefix + ".promtool", label, parses,
              "promtool check metrics exits 0 or 3 (parses)",
              "exit " + std::to_string(run->exit_code) + ": " + run->output, "UPSTREAM.md §4");
-  std::vector<std::string> foreign;
-  std::istringstream lines(run->output);
-  for (std::string line; std::getline(lines, line);) {
-    const std::string name = line.substr(0, line.find(' '));
-    if (!line.empty() && !catalogue.promtool_lint_allowed.count(name)) foreign.push_back(line);
+  if (!parses) return;
+  const PromtoolBaseline& baseline = ctx.spec.promtool_baseline;
+  auto recorded = baseline.findings.find(catalogue);
+  BaselineComparison c = CompareWithBaseline(
+      recorded == baseline.findings.end() ? std::vector<std::string>{} : recorded->second,
+      LintFindings(*run), FamilyNames(parsed));
+  ctx.Record(Level::kExact, prefix + ".promtool-lint", label, c.added.empty(),
+             "only the lint findings of promtool-baseline.json (upstream's own names)",
+             c.added.empty() ? "none beyond the baseline" : "new: " + Join(c.added),
+             "CONFORMANCE.md §3.2 DEV-009");
+  if (c.vanished.empty()) {
+    ctx.Record(Level::kExact, prefix + ".promtool-baseline-current", label, true,
+               "every baseline finding on an exposed family still reported", "current",
+               "conformance/spec/promtool-baseline.json");
+  } else {
+    ctx.Skip(Level::kExact, prefix + ".promtool-baseline-current", label,
+             "stale baseline, not a failure: promtool no longer reports " + Join(c.vanished) +
+                 "; re-record with " + baseline.recorded_with);
   }
-  ctx.Record(Level::kExact, prefix + ".promtool-lint", label, foreign.empty(),
-             "lint findings only where upstream's own names have them (metrics.json)",
-             foreign.empty() ? "none beyond upstream's" : Join(foreign), "CONFORMANCE.md §3.2 DEV-009");
 }
 
 void CheckMetrics(SuiteContext& ctx, Target& target, const EndpointSpec& e) {
@@ -129,7 +123,7 @@ void CheckMetrics(SuiteContext& ctx, Target& target, const EndpointSpec& e) {
                "no series disappears, no counter or bucket decreases between two scrapes",
                drops.empty() ? "monotonic" : Join(drops), e.upstream_ref, &second);
   }
-  CheckPromtool(ctx, prefix, label, catalogue, first.response->body());
+  CheckPromtool(ctx, prefix, label, e.metrics_catalogue, parsed, first.response->body());
 }
 
 }  // namespace
