@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <google/protobuf/descriptor.h>
+#include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/reflection.h>
 #include <google/protobuf/unknown_field_set.h>
 
@@ -134,8 +135,8 @@ char* EscapeOctal(const char* bytes, size_t size, char* out) {
   return out;
 }
 
-void AppendOctalQuoted(std::string_view bytes, std::string* out) {
-  out->push_back('"');
+// Appends the escapes of `bytes`, without quotes.
+void AppendOctalEscaped(std::string_view bytes, std::string* out) {
   char buffer[kEscapeChunkBytes * kEscapedBytesPerByteMax + kEscapeStoreSlackBytes];
   while (!bytes.empty()) {
     const size_t chunk = std::min(bytes.size(), kEscapeChunkBytes);
@@ -143,6 +144,11 @@ void AppendOctalQuoted(std::string_view bytes, std::string* out) {
     out->append(buffer, static_cast<size_t>(end - buffer));
     bytes.remove_prefix(chunk);
   }
+}
+
+void AppendOctalQuoted(std::string_view bytes, std::string* out) {
+  out->push_back('"');
+  AppendOctalEscaped(bytes, out);
   out->push_back('"');
 }
 
@@ -257,86 +263,6 @@ void AppendUnknownFields(const UnknownFieldSet& fields, std::string* out) {
   }
 }
 
-void AppendMessage(const Message& message, std::string* out);
-
-// One value of `field` (element `index` if repeated, else -1) in Go's text form. `r` is
-// message's reflection, looked up once per message rather than per value.
-void AppendValue(const Message& message, const Reflection* r, const FieldDescriptor* field,
-                 int index, std::string* out) {
-  const bool repeated = index >= 0;
-  switch (field->cpp_type()) {
-    case FieldDescriptor::CPPTYPE_INT32:
-      AppendDecimal(repeated ? r->GetRepeatedInt32(message, field, index)
-                             : r->GetInt32(message, field),
-                    out);
-      return;
-    case FieldDescriptor::CPPTYPE_INT64:
-      AppendDecimal(repeated ? r->GetRepeatedInt64(message, field, index)
-                             : r->GetInt64(message, field),
-                    out);
-      return;
-    case FieldDescriptor::CPPTYPE_ENUM: {
-      const int number = repeated ? r->GetRepeatedEnumValue(message, field, index)
-                                  : r->GetEnumValue(message, field);
-      const auto* value = field->enum_type()->FindValueByNumber(number);
-      if (value != nullptr) {
-        out->append(value->name());
-      } else {
-        AppendDecimal(number, out);
-      }
-      return;
-    }
-    case FieldDescriptor::CPPTYPE_STRING: {
-      std::string scratch;
-      const std::string& bytes =
-          repeated ? r->GetRepeatedStringReference(message, field, index, &scratch)
-                   : r->GetStringReference(message, field, &scratch);
-      AppendOctalQuoted(bytes, out);
-      return;
-    }
-    case FieldDescriptor::CPPTYPE_MESSAGE:
-      out->push_back('<');
-      AppendMessage(repeated ? r->GetRepeatedMessage(message, field, index)
-                             : r->GetMessage(message, field),
-                    out);
-      out->push_back('>');
-      return;
-    default:
-      // The binlog messages have no other field types; see the header.
-      BINLOG_ASSERT(false && "field type not used by binlog messages");
-  }
-}
-
-// Upstream's non-nullable scalars are printed only when non-zero; other singular fields
-// (bytes, messages) when present.
-bool SingularPrinted(const Message& message, const Reflection* r,
-                     const FieldDescriptor* field) {
-  switch (field->cpp_type()) {
-    case FieldDescriptor::CPPTYPE_INT32: return r->GetInt32(message, field) != 0;
-    case FieldDescriptor::CPPTYPE_INT64: return r->GetInt64(message, field) != 0;
-    case FieldDescriptor::CPPTYPE_ENUM: return r->GetEnumValue(message, field) != 0;
-    default: return r->HasField(message, field);
-  }
-}
-
-void AppendField(const Message& message, const Reflection* r, const FieldDescriptor* field,
-                 std::string* out) {
-  if (field->is_repeated()) {
-    const int size = r->FieldSize(message, field);
-    for (int i = 0; i < size; ++i) {
-      out->append(field->name());
-      out->push_back(':');
-      AppendValue(message, r, field, i, out);
-      out->push_back(' ');
-    }
-  } else if (SingularPrinted(message, r, field)) {
-    out->append(field->name());
-    out->push_back(':');
-    AppendValue(message, r, field, -1, out);
-    out->push_back(' ');
-  }
-}
-
 // A message type's fields in field-number order, the order Go's writer prints them in.
 using FieldOrder = std::vector<const FieldDescriptor*>;
 
@@ -378,17 +304,238 @@ const FieldOrder& FieldsByNumber(const Descriptor* descriptor) {
   return kOrders.front().fields;
 }
 
-void AppendMessage(const Message& message, std::string* out) {
-  const Reflection* r = message.GetReflection();
-  for (const FieldDescriptor* field : FieldsByNumber(message.GetDescriptor())) {
-    AppendField(message, r, field, out);
+// Prints messages in Go's compact text form at the end of *out. Bytes fields go through
+// AppendBytes, which DebugBodyPrinter overrides.
+class TextPrinter {
+ public:
+  explicit TextPrinter(std::string* out) : out_(out) {}
+  virtual ~TextPrinter() = default;
+  TextPrinter(const TextPrinter&) = delete;
+  TextPrinter& operator=(const TextPrinter&) = delete;
+
+  void AppendMessage(const Message& message) {
+    const Reflection* r = message.GetReflection();
+    for (const FieldDescriptor* field : FieldsByNumber(message.GetDescriptor())) {
+      AppendField(message, r, field);
+    }
+    AppendUnknownFields(r->GetUnknownFields(message), out_);
   }
-  AppendUnknownFields(r->GetUnknownFields(message), out);
+
+ protected:
+  // `bytes` is the value of a bytes field (a reference into the printed message).
+  virtual void AppendBytes(const std::string& bytes) { AppendOctalQuoted(bytes, out_); }
+
+  std::string* const out_;
+
+ private:
+  void AppendField(const Message& message, const Reflection* r, const FieldDescriptor* field) {
+    if (field->is_repeated()) {
+      const int size = r->FieldSize(message, field);
+      for (int i = 0; i < size; ++i) {
+        out_->append(field->name());
+        out_->push_back(':');
+        AppendValue(message, r, field, i);
+        out_->push_back(' ');
+      }
+    } else if (SingularPrinted(message, r, field)) {
+      out_->append(field->name());
+      out_->push_back(':');
+      AppendValue(message, r, field, -1);
+      out_->push_back(' ');
+    }
+  }
+
+  // Upstream's non-nullable scalars are printed only when non-zero; other singular fields
+  // (bytes, messages) when present.
+  static bool SingularPrinted(const Message& message, const Reflection* r,
+                              const FieldDescriptor* field) {
+    switch (field->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_INT32: return r->GetInt32(message, field) != 0;
+      case FieldDescriptor::CPPTYPE_INT64: return r->GetInt64(message, field) != 0;
+      case FieldDescriptor::CPPTYPE_ENUM: return r->GetEnumValue(message, field) != 0;
+      default: return r->HasField(message, field);
+    }
+  }
+
+  // One value of `field` (element `index` if repeated, else -1). `r` is message's
+  // reflection, looked up once per message rather than per value.
+  void AppendValue(const Message& message, const Reflection* r, const FieldDescriptor* field,
+                   int index) {
+    const bool repeated = index >= 0;
+    switch (field->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_INT32:
+        AppendDecimal(repeated ? r->GetRepeatedInt32(message, field, index)
+                               : r->GetInt32(message, field),
+                      out_);
+        return;
+      case FieldDescriptor::CPPTYPE_INT64:
+        AppendDecimal(repeated ? r->GetRepeatedInt64(message, field, index)
+                               : r->GetInt64(message, field),
+                      out_);
+        return;
+      case FieldDescriptor::CPPTYPE_ENUM:
+        AppendEnum(field, repeated ? r->GetRepeatedEnumValue(message, field, index)
+                                   : r->GetEnumValue(message, field));
+        return;
+      case FieldDescriptor::CPPTYPE_STRING: {
+        std::string scratch;
+        AppendBytes(repeated ? r->GetRepeatedStringReference(message, field, index, &scratch)
+                             : r->GetStringReference(message, field, &scratch));
+        return;
+      }
+      case FieldDescriptor::CPPTYPE_MESSAGE:
+        out_->push_back('<');
+        AppendMessage(repeated ? r->GetRepeatedMessage(message, field, index)
+                               : r->GetMessage(message, field));
+        out_->push_back('>');
+        return;
+      default:
+        // The binlog messages have no other field types; see the header.
+        BINLOG_ASSERT(false && "field type not used by binlog messages");
+    }
+  }
+
+  // Enums print by name; numbers without a name print as the number.
+  void AppendEnum(const FieldDescriptor* field, int number) {
+    const google::protobuf::EnumValueDescriptor* value =
+        field->enum_type()->FindValueByNumber(number);
+    if (value != nullptr) {
+      out_->append(value->name());
+    } else {
+      AppendDecimal(number, out_);
+    }
+  }
+};
+
+// Protobuf wire format: a tag is (field number << 3) | wire type.
+constexpr int kTagWireTypeBits = 3;
+constexpr uint32_t kWireTypeVarint = 0;
+constexpr uint32_t kWireTypeFixed64 = 1;
+constexpr uint32_t kWireTypeLengthDelimited = 2;
+constexpr uint32_t kWireTypeFixed32 = 5;
+
+// A bytes field's value inside an encoded message, and the text it was escaped to when the
+// whole encoded message was printed as one bytes field.
+struct RowSpan {
+  size_t offset = 0;  // in the outermost encoded message
+  size_t size = 0;
+  bool printed = false;  // text_offset and text_size are set
+  size_t text_offset = 0;  // in the body
+  size_t text_size = 0;
+};
+
+// Appends to *spans, in wire order, every bytes field of `encoded` (a `descriptor` message)
+// and of the message fields nested in it; `base` is where `encoded` starts in the outermost
+// message. Returns false on wire data this walker does not follow (malformed, groups): the
+// caller then escapes every row afresh. Recursion follows the schema, which binlog.proto
+// keeps two levels deep (PrewriteValue > TableMutation).
+bool CollectRowSpans(std::string_view encoded, size_t base, const Descriptor* descriptor,
+                     std::vector<RowSpan>* spans) {
+  if (encoded.size() > static_cast<size_t>(std::numeric_limits<int>::max())) return false;
+  google::protobuf::io::CodedInputStream input(
+      reinterpret_cast<const uint8_t*>(encoded.data()), static_cast<int>(encoded.size()));
+  while (static_cast<size_t>(input.CurrentPosition()) < encoded.size()) {
+    const uint32_t tag = input.ReadTag();
+    if (tag == 0) return false;  // not a valid tag, or unreadable
+    switch (tag & ((1u << kTagWireTypeBits) - 1)) {
+      case kWireTypeVarint: {
+        uint64_t ignored = 0;
+        if (!input.ReadVarint64(&ignored)) return false;
+        break;
+      }
+      case kWireTypeFixed64:
+        if (!input.Skip(sizeof(uint64_t))) return false;
+        break;
+      case kWireTypeFixed32:
+        if (!input.Skip(sizeof(uint32_t))) return false;
+        break;
+      case kWireTypeLengthDelimited: {
+        uint32_t length = 0;
+        if (!input.ReadVarint32(&length)) return false;
+        const auto at = static_cast<size_t>(input.CurrentPosition());
+        if (length > encoded.size() - at) return false;
+        const FieldDescriptor* field =
+            descriptor->FindFieldByNumber(static_cast<int>(tag >> kTagWireTypeBits));
+        if (field != nullptr && field->type() == FieldDescriptor::TYPE_MESSAGE) {
+          if (!CollectRowSpans(encoded.substr(at, length), base + at, field->message_type(),
+                               spans)) {
+            return false;
+          }
+        } else if (field != nullptr && field->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+          spans->push_back({base + at, length});
+        }
+        if (!input.Skip(static_cast<int>(length))) return false;
+        break;
+      }
+      default:
+        return false;
+    }
+  }
+  return true;
 }
+
+// DebugBinlogText's printer. The body prints the binlog's prewrite_value escaped, then
+// decodes it and prints every row in it escaped a second time. Escaping is per byte and
+// without context, so the second time copies the text of the first: while the encoded value
+// is escaped, the text of each row inside it is noted, and a row printed later whose bytes
+// equal the next noted row's (compared, so the output never depends on how the rows were
+// found) is copied. Rows print in wire order when the value was written as Go writes it
+// (fields in number order); any other row is escaped afresh.
+class DebugBodyPrinter final : public TextPrinter {
+ public:
+  DebugBodyPrinter(std::string* out, const std::string& encoded_value)
+      : TextPrinter(out), encoded_value_(encoded_value) {
+    if (!CollectRowSpans(encoded_value, 0, binlog::PrewriteValue::descriptor(), &rows_)) {
+      rows_.clear();
+    }
+  }
+
+ protected:
+  void AppendBytes(const std::string& bytes) override {
+    if (&bytes == &encoded_value_) {
+      AppendNotingRows();
+    } else if (next_row_ < rows_.size() && IsNextRow(bytes)) {
+      const RowSpan& row = rows_[next_row_++];
+      out_->push_back('"');
+      out_->append(*out_, row.text_offset, row.text_size);
+      out_->push_back('"');
+    } else {
+      TextPrinter::AppendBytes(bytes);
+    }
+  }
+
+ private:
+  void AppendNotingRows() {
+    const std::string_view value(encoded_value_);
+    out_->push_back('"');
+    size_t done = 0;
+    for (RowSpan& row : rows_) {
+      BINLOG_ASSERT(row.offset >= done);  // CollectRowSpans lists disjoint rows in order
+      AppendOctalEscaped(value.substr(done, row.offset - done), out_);
+      row.text_offset = out_->size();
+      AppendOctalEscaped(value.substr(row.offset, row.size), out_);
+      row.text_size = out_->size() - row.text_offset;
+      row.printed = true;
+      done = row.offset + row.size;
+    }
+    AppendOctalEscaped(value.substr(done), out_);
+    out_->push_back('"');
+  }
+
+  bool IsNextRow(const std::string& bytes) const {
+    const RowSpan& row = rows_[next_row_];
+    return row.printed && row.size == bytes.size() &&
+           std::memcmp(encoded_value_.data() + row.offset, bytes.data(), row.size) == 0;
+  }
+
+  const std::string& encoded_value_;
+  std::vector<RowSpan> rows_;
+  size_t next_row_ = 0;
+};
 
 std::string MessageText(const Message& message) {
   std::string out;
-  AppendMessage(message, &out);
+  TextPrinter(&out).AppendMessage(message);
   return out;
 }
 
@@ -409,6 +556,24 @@ size_t DebugBodyCapacityHint(const binlog::Binlog& binlog) {
          kDebugBodyFixedBytesHint;
 }
 
+// The binlog's text and, for a non-empty prewrite_value, the PrewriteValue section.
+void AppendBinlogAndPrewriteValue(const binlog::Binlog& binlog, std::string* out) {
+  if (binlog.prewrite_value().empty()) {
+    TextPrinter(out).AppendMessage(binlog);
+    return;
+  }
+  Result<binlog::PrewriteValue> value = DecodePrewriteValue(binlog.prewrite_value());
+  if (!value.ok()) {
+    TextPrinter(out).AppendMessage(binlog);
+    out->append("\n\n PrewriteValue: <Unmarshallable>\n");
+    return;
+  }
+  DebugBodyPrinter printer(out, binlog.prewrite_value());
+  printer.AppendMessage(binlog);
+  out->append("\n\n PrewriteValue: \n");
+  printer.AppendMessage(*value);
+}
+
 }  // namespace
 
 std::string BinlogText(const binlog::Binlog& binlog) { return MessageText(binlog); }
@@ -424,20 +589,11 @@ std::string TableMutationText(const binlog::TableMutation& mutation) {
 std::string DebugBinlogText(const binlog::Binlog& binlog) {
   std::string out;
   out.reserve(DebugBodyCapacityHint(binlog));
-  AppendMessage(binlog, &out);
-  if (!binlog.prewrite_value().empty()) {
-    Result<binlog::PrewriteValue> value = DecodePrewriteValue(binlog.prewrite_value());
-    if (value.ok()) {
-      out += "\n\n PrewriteValue: \n";
-      AppendMessage(*value, &out);
-    } else {
-      out += "\n\n PrewriteValue: <Unmarshallable>\n";
-    }
-  }
+  AppendBinlogAndPrewriteValue(binlog, &out);
   if (!binlog.prewrite_key().empty()) {
     // Upstream appends the text of TiKV's MvccGetByKeyResponse; we have no TiKV, and the
     // empty response's text is "".
-    out += "\n\n GetMvccByEncodedKey: \n";
+    out.append("\n\n GetMvccByEncodedKey: \n");
   }
   return out;
 }
