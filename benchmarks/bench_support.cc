@@ -199,6 +199,11 @@ uint64_t StoreValueLogFileBytes() {
   return Config().smoke ? kSmokeValueLogFileBytes : RocksDbBinlogStoreOptions{}.value_log_file_bytes_max;
 }
 
+double IndexIntProperty(RocksDbBinlogStore* store, const std::string& name) {
+  auto value = store->IndexProperty(name);
+  return value.ok() ? std::stod(*value) : -1;
+}
+
 std::unique_ptr<RocksDbBinlogStore> OpenStore(const std::string& dir, bool sync) {
   RocksDbBinlogStoreOptions options;
   options.data_dir = dir;

@@ -119,6 +119,10 @@ workload::BinlogGeneratorOptions GeneratorOptions(workload::RowBytesDistribution
 inline constexpr int64_t kIngestRowBytes = 1024;
 inline constexpr int64_t kStreamSpanMinutesMin = 60;
 
+// An integer RocksDB property of the store's index (RocksDbBinlogStore::IndexProperty,
+// e.g. "rocksdb.num-files-at-level0"), or -1 if the store does not report it.
+double IndexIntProperty(RocksDbBinlogStore* store, const std::string& name);
+
 // The RocksDB store as the benchmarks run it: in `dir`, with `sync` as given, the disk guard
 // off (benchmarks measure speed, not the guard), value-log files of the store's default
 // size (1 MiB in smoke mode, so that tiny stores still span several files for GC).

@@ -218,6 +218,12 @@ void BM_Gc(benchmark::State& state) {
     const int64_t reclaimable =
         std::max<int64_t>(0, deleted - static_cast<int64_t>(StoreValueLogFileBytes()));
     const int64_t du_before = DirectoryBytes(s.dir.path());
+    // The index's shape at GC time: L0 files cannot be dropped whole, so they (and the
+    // memtable) are what GC's CompactRange has to rewrite.
+    state.counters["index_l0_files_pre_gc"] =
+        IndexIntProperty(s.store.get(), "rocksdb.num-files-at-level0");
+    state.counters["index_memtable_keys_pre_gc"] =
+        IndexIntProperty(s.store.get(), "rocksdb.num-entries-active-mem-table");
     const double gc_seconds = TimeGcUntilReclaimed(&s, gc_ts, reclaimable);
     const int64_t du_after = DirectoryBytes(s.dir.path());
     const ReadLatencies post = TimeReads(&s, gc_ts, live);

@@ -94,11 +94,12 @@ static_assert(kValueLogFileBytesLimit + kWriteRequestBytesMax * 2 <
               (uint64_t{1} << kPositionOffsetBits));
 
 // What the last finished background GC round did and how long each step took (seconds of
-// wall time), for benchmarks and diagnostics.
+// wall time), for benchmarks and diagnostics. The value-log unlinks run in a thread of their
+// own, alongside the index steps (which run one after the other).
 struct GcRoundReport {
   int64_t bound = INT64_MIN;  // index keys <= bound were deleted
   int removed_value_log_files = 0;
-  double vlog_unlink_seconds = 0;
+  double vlog_unlink_seconds = 0;  // overlaps the three index steps below
   double count_keys_seconds = 0;
   double delete_files_in_range_seconds = 0;
   double compact_range_seconds = 0;
@@ -163,6 +164,7 @@ class RocksDbBinlogStore final : public BinlogStore {
   Result<binlog::Binlog> ReadIndexed(int64_t ts, size_t* payload_bytes);
   void GcLoop();
   void RunGc(int64_t bound);
+  Status GcIndex(int64_t bound, int64_t* count, GcRoundReport* report);
   Status PutMeta(const std::string& key, const std::string& value, bool sync);
 
   const RocksDbBinlogStoreOptions options_;
