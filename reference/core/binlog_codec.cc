@@ -75,23 +75,30 @@ Status CheckWireTypes(const Message& message) {
   return Status::Ok();
 }
 
+// Parses `bytes` into `message` (cleared first; its memory is reused).
 template <typename M>
-Result<M> DecodeMessage(std::string_view bytes) {
+Status DecodeInto(std::string_view bytes, M* message) {
   if (bytes.size() > kDecodeBytesMax) {
     return Status::Corruption("cannot decode " + M::descriptor()->full_name() + ": " +
                               std::to_string(bytes.size()) + " bytes exceed the protobuf limit");
   }
-  M message;
-  if (!message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+  if (!message->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return Status::Corruption("cannot decode " + M::descriptor()->full_name() + " from " +
                               std::to_string(bytes.size()) + " bytes");
   }
-  BINLOG_RETURN_IF_ERROR(CheckWireTypes(message));
+  BINLOG_RETURN_IF_ERROR(CheckWireTypes(*message));
   if constexpr (std::is_same_v<M, binlog::PrewriteValue>) {
-    for (const binlog::TableMutation& mutation : message.mutations()) {
+    for (const binlog::TableMutation& mutation : message->mutations()) {
       BINLOG_RETURN_IF_ERROR(CheckWireTypes(mutation));
     }
   }
+  return Status::Ok();
+}
+
+template <typename M>
+Result<M> DecodeMessage(std::string_view bytes) {
+  M message;
+  BINLOG_RETURN_IF_ERROR(DecodeInto(bytes, &message));
   return message;
 }
 
@@ -109,6 +116,10 @@ std::string EncodePrewriteValue(const binlog::PrewriteValue& value) {
 
 Result<binlog::PrewriteValue> DecodePrewriteValue(std::string_view bytes) {
   return DecodeMessage<binlog::PrewriteValue>(bytes);
+}
+
+Status DecodePrewriteValueInto(std::string_view bytes, binlog::PrewriteValue* value) {
+  return DecodeInto(bytes, value);
 }
 
 binlog::Binlog MakeFakeBinlog(int64_t ts) {

@@ -38,6 +38,10 @@ std::string EncodePrewriteValue(const binlog::PrewriteValue& value);
 
 // As DecodeBinlog, for a PrewriteValue (Binlog.prewrite_value).
 Result<binlog::PrewriteValue> DecodePrewriteValue(std::string_view bytes);
+// The same decode into `value` (cleared first), reusing its memory: for a caller that
+// decodes one value after another (the drainer's event counts). On error `value` holds
+// whatever was parsed.
+Status DecodePrewriteValueInto(std::string_view bytes, binlog::PrewriteValue* value);
 
 // util.GenFakeBinlog: {tp: Rollback, start_ts: ts, commit_ts: ts}. The other always-written
 // scalars are present with value 0, so the result equals DecodeBinlog(upstream's bytes).

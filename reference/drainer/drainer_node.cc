@@ -17,6 +17,10 @@ namespace {
 
 constexpr double kMillisecondsPerSecond = 1'000.0;
 
+// CountEventsLocked keeps its decode buffer for values up to this size (larger ones would
+// pin their memory in an idle drainer).
+constexpr size_t kEventScratchBytesMax = 1 << 20;
+
 // Upstream's collector skips DDL binlogs whose query starts with this (case-insensitive):
 // sequence DDL that TiDB logs as a query.
 constexpr std::string_view kSkippedDdlPrefix = "select setval";
@@ -184,9 +188,11 @@ int64_t DrainerNode::NextTimerMs() const {
   if (synced_ts_ > checkpoint_.ts()) {
     next = std::min(next, last_save_ms_ + options_.checkpoint_save_interval_ms);
   }
-  for (const auto& [id, pump] : pumps_) {
-    // The cheap comparison first: most pumps are in flight or not due before `next`.
-    if (pump.next_pull_ms < next && PullableLocked(id, pump)) next = pump.next_pull_ms;
+  // The index is in due order: the first pullable entry is the earliest pull. Entries
+  // skipped here are pumps whose merge buffer is full (rare: the merge is stalled).
+  for (const auto& [due_ms, id] : pull_index_) {
+    if (due_ms >= next) break;
+    if (PullableLocked(id, pumps_.at(id))) return due_ms;
   }
   return next;
 }
@@ -270,7 +276,8 @@ void DrainerNode::ApplyPumpStatusLocked(const NodeStatus& status) {
     pump.last_ts = merger_->latest_ts();
     pump.next_pull_ms = last_now_ms_;
     BINLOG_ASSERT(merger_->AddSource(status.node_id).ok());
-    pumps_.emplace(status.node_id, std::move(pump));
+    auto added = pumps_.emplace(status.node_id, std::move(pump)).first;
+    ReindexPullLocked(added->first, added->second);
     spdlog::info("add pump {} ({}, {}), pulling after {}", status.node_id, status.host,
                  NodeStateName(status.state), merger_->latest_ts());
     return;
@@ -281,10 +288,12 @@ void DrainerNode::ApplyPumpStatusLocked(const NodeStatus& status) {
     case NodeState::kPaused:
       if (!pump.paused) spdlog::info("pump {} is paused: stop pulling", status.node_id);
       pump.paused = true;
+      ReindexPullLocked(status.node_id, pump);
       return;
     case NodeState::kOnline:
       if (pump.paused) spdlog::info("pump {} is online: resume pulling", status.node_id);
       pump.paused = false;
+      ReindexPullLocked(status.node_id, pump);
       return;
     case NodeState::kPausing:
     case NodeState::kClosing:
@@ -303,6 +312,9 @@ void DrainerNode::ForgetPumpLocked(std::map<std::string, TrackedPump>::iterator 
   if (it->second.in_flight.has_value()) in_flight_pumps_.erase(*it->second.in_flight);
   pending_items_ -= it->second.pending.size();
   pumps_with_pending_.erase(it->first);
+  if (it->second.indexed_pull_ms.has_value()) {
+    pull_index_.erase({*it->second.indexed_pull_ms, it->first});
+  }
   pumps_.erase(it);
 }
 
@@ -337,8 +349,15 @@ bool DrainerNode::PullableLocked(const std::string& node_id, const TrackedPump& 
 std::vector<PullRequest> DrainerNode::TakePullRequests() {
   std::lock_guard lock(mu_);
   std::vector<PullRequest> requests;
-  for (auto& [id, pump] : pumps_) {
-    if (pump.next_pull_ms > last_now_ms_ || !PullableLocked(id, pump)) continue;
+  // The due pumps from the index, then in node-id order (the order request ids are given in).
+  std::vector<std::string> due;
+  for (const auto& [due_ms, id] : pull_index_) {
+    if (due_ms > last_now_ms_) break;
+    if (PullableLocked(id, pumps_.at(id))) due.push_back(id);
+  }
+  std::sort(due.begin(), due.end());
+  for (const std::string& id : due) {
+    TrackedPump& pump = pumps_.at(id);
     PullRequest request;
     request.id = next_request_id_++;
     request.pump_node_id = id;
@@ -352,9 +371,22 @@ std::vector<PullRequest> DrainerNode::TakePullRequests() {
         options_.merge_limits.bytes_per_source_max - merger_->buffered_bytes(id));
     pump.in_flight = request.id;
     in_flight_pumps_.emplace(request.id, id);
+    ReindexPullLocked(id, pump);
     requests.push_back(std::move(request));
   }
   return requests;
+}
+
+// Keeps `pump` in pull_index_ exactly while it waits for its next pull (not paused, no pull
+// in flight, nothing pending), under its next_pull_ms. Called after each change of those.
+void DrainerNode::ReindexPullLocked(const std::string& node_id, TrackedPump& pump) {
+  const bool waiting = !pump.paused && !pump.in_flight.has_value() && pump.pending.empty();
+  const std::optional<int64_t> wanted =
+      waiting ? std::optional<int64_t>(pump.next_pull_ms) : std::nullopt;
+  if (wanted == pump.indexed_pull_ms) return;
+  if (pump.indexed_pull_ms.has_value()) pull_index_.erase({*pump.indexed_pull_ms, node_id});
+  if (wanted.has_value()) pull_index_.emplace(*wanted, node_id);
+  pump.indexed_pull_ms = wanted;
 }
 
 void DrainerNode::OnPullResponse(uint64_t request_id, Result<PullResult> result,
@@ -374,6 +406,7 @@ void DrainerNode::OnPullResponse(uint64_t request_id, Result<PullResult> result,
     spdlog::warn("pull binlogs from pump {} failed, retry from {}: {}", node_id, pump.last_ts,
                  result.status().message());
     pump.next_pull_ms = now_ms + options_.pull_retry_delay_ms;
+    ReindexPullLocked(node_id, pump);
     return;
   }
   if (result->requested_purged) {
@@ -385,17 +418,26 @@ void DrainerNode::OnPullResponse(uint64_t request_id, Result<PullResult> result,
   // The merger's spare vector (capacity of an earlier batch) saves an allocation per pull.
   std::vector<PulledBinlog> batch = merger_->TakeSpareBatch();
   batch.reserve(result->binlogs.size());
+  // The per-pump histograms are looked up once per batch, and only for a batch with binlogs
+  // (the families are lazy: a child shows in /metrics once something was observed).
+  prometheus::Histogram* read_size = nullptr;
+  prometheus::Histogram* reach_duration = nullptr;
+  if (!result->binlogs.empty()) {
+    read_size = &metrics_.read_binlog_size(node_id);
+    reach_duration = &metrics_.binlog_reach_duration_time(node_id);
+  }
   for (binlog::Binlog& binlog : result->binlogs) {
     PulledBinlog item;
     item.commit_ts = binlog.commit_ts();
     item.bytes = binlog.ByteSizeLong();
-    metrics_.read_binlog_size(node_id).Observe(static_cast<double>(item.bytes));
-    metrics_.binlog_reach_duration_time(node_id).Observe(SecondsSinceTs(item.commit_ts, now_ms));
+    read_size->Observe(static_cast<double>(item.bytes));
+    reach_duration->Observe(SecondsSinceTs(item.commit_ts, now_ms));
     item.binlog = std::move(binlog);
     batch.push_back(std::move(item));
   }
   AdvancePumpPosLocked(node_id, pump, batch);
   PushPulledLocked(node_id, pump, std::move(batch));
+  ReindexPullLocked(node_id, pump);
   SyncMergedLocked(now_ms);
   CheckInvariantsLocked();
 }
@@ -444,6 +486,7 @@ void DrainerNode::FeedMergerLocked(const std::string& node_id, TrackedPump& pump
   BINLOG_ASSERT(pump.pending.empty());
   pending_items_ -= count;
   merger_pushed_items_ += static_cast<int64_t>(count);
+  ReindexPullLocked(node_id, pump);
 }
 
 // ---- after the merge ----
@@ -534,21 +577,37 @@ void DrainerNode::CountEventsLocked(const binlog::Binlog& binlog) {
     metrics_.event(drainer_metric_label::kEventDdl).Increment();
     return;
   }
-  Result<binlog::PrewriteValue> value = DecodePrewriteValue(binlog.prewrite_value());
-  if (!value.ok()) {
+  // Decoded into a member that is reused, so a binlog's rows cost no allocations here.
+  binlog::PrewriteValue* value = &event_scratch_;
+  Status decoded = DecodePrewriteValueInto(binlog.prewrite_value(), value);
+  if (!decoded.ok()) {
     metrics_.error_count(drainer_metric_label::kErrorUnmarshalBinlog).Increment();
     spdlog::error("unmarshal prewrite value of binlog {} failed: {}", binlog.commit_ts(),
-                  value.status().message());
+                  decoded.message());
+    event_scratch_ = {};  // whatever was parsed before the error
     return;
   }
   // The checkpoint's schema-version: the highest schema version the synced rows were
   // written under (upstream takes it from the DDL jobs it fetches from TiKV).
   schema_version_ = std::max(schema_version_, value->schema_version());
   for (const binlog::TableMutation& mutation : value->mutations()) {
-    for (int type : mutation.sequence()) {
-      metrics_.event(EventLabel(static_cast<binlog::MutationType>(type))).Increment();
-    }
+    for (int type : mutation.sequence()) RowEventCounterLocked(type).Increment();
   }
+  // A cleared message keeps its memory: after a large value, let it go.
+  if (binlog.prewrite_value().size() > kEventScratchBytesMax) event_scratch_ = {};
+}
+
+// binlog_drainer_event{type} of a row change, looked up at its first use and kept (lazy as
+// the family: a type shows in /metrics once counted), so counting a row does not build a
+// label and search the family.
+prometheus::Counter& DrainerNode::RowEventCounterLocked(int mutation_type) {
+  const char* label = EventLabel(static_cast<binlog::MutationType>(mutation_type));
+  for (auto& [cached_label, counter] : row_event_counters_) {
+    if (cached_label == label) return *counter;
+  }
+  prometheus::Counter& counter = metrics_.event(label);
+  row_event_counters_.emplace_back(label, &counter);
+  return counter;
 }
 
 Status DrainerNode::SaveCheckpointLocked(int64_t ts, bool consistent, int64_t now_ms) {
@@ -649,7 +708,10 @@ void DrainerNode::FinishLocked() {
   }
   phase_ = Phase::kStopped;
   shutdown_due_ms_ = kNoTimerMs;
-  for (auto& [id, pump] : pumps_) pump.in_flight.reset();
+  for (auto& [id, pump] : pumps_) {
+    pump.in_flight.reset();
+    ReindexPullLocked(id, pump);
+  }
   in_flight_pumps_.clear();
   if (started_) CheckPumpInvariantsLocked();
   spdlog::info("drainer {} stopped, state {}", options_.node_id, NodeStateName(state_));
@@ -699,7 +761,7 @@ void DrainerNode::CheckInvariantsLocked() const {
 // The tracked pumps against the merger's sources and the indexes over pumps_ (O(pumps)).
 void DrainerNode::CheckPumpInvariantsLocked() const {
   BINLOG_ASSERT(merger_->SourceIds().size() == pumps_.size());
-  size_t in_flight = 0, with_pending = 0, pending = 0, buffered = 0;
+  size_t in_flight = 0, with_pending = 0, pending = 0, buffered = 0, indexed = 0;
   for (const auto& [id, pump] : pumps_) {
     BINLOG_ASSERT(merger_->HasSource(id));
     buffered += merger_->buffered_items(id);
@@ -708,6 +770,13 @@ void DrainerNode::CheckPumpInvariantsLocked() const {
       ++with_pending;
       BINLOG_ASSERT(pumps_with_pending_.count(id) == 1);
     }
+    const bool waiting = !pump.paused && !pump.in_flight.has_value() && pump.pending.empty();
+    BINLOG_ASSERT(waiting == pump.indexed_pull_ms.has_value());
+    if (waiting) {
+      ++indexed;
+      BINLOG_ASSERT(*pump.indexed_pull_ms == pump.next_pull_ms &&
+                    pull_index_.count({pump.next_pull_ms, id}) == 1);
+    }
     if (pump.in_flight.has_value()) {
       ++in_flight;
       BINLOG_ASSERT(*pump.in_flight < next_request_id_);
@@ -715,7 +784,7 @@ void DrainerNode::CheckPumpInvariantsLocked() const {
       BINLOG_ASSERT(indexed != in_flight_pumps_.end() && indexed->second == id);
     }
   }
-  BINLOG_ASSERT(in_flight == in_flight_pumps_.size());
+  BINLOG_ASSERT(in_flight == in_flight_pumps_.size() && indexed == pull_index_.size());
   BINLOG_ASSERT(with_pending == pumps_with_pending_.size());
   BINLOG_ASSERT(pending == pending_items_ && buffered == MergerBufferedItemsLocked());
 }

@@ -59,6 +59,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "reference/core/node_status.h"
@@ -186,6 +187,8 @@ class DrainerNode {
     int64_t next_pull_ms = 0;           // earliest time of the next pull
     // A pulled batch the merge buffer refused (rare), retried whole; empty otherwise.
     std::vector<PulledBinlog> pending;
+    // Its key in pull_index_ (next_pull_ms) while it is there.
+    std::optional<int64_t> indexed_pull_ms;
   };
   // One round of merged binlogs on their way to the destination (SyncMergedLocked).
   struct SyncRound {
@@ -204,6 +207,7 @@ class DrainerNode {
   void ApplyPumpStatusLocked(const NodeStatus& pump);
   void RebuildSnapshotLocked();
   bool PullableLocked(const std::string& node_id, const TrackedPump& pump) const;
+  void ReindexPullLocked(const std::string& node_id, TrackedPump& pump);
   void AdvancePumpPosLocked(const std::string& node_id, TrackedPump& pump,
                             const std::vector<PulledBinlog>& batch);
   void PushPulledLocked(const std::string& node_id, TrackedPump& pump,
@@ -217,6 +221,7 @@ class DrainerNode {
   void SyncItemLocked(SyncRound& round, PulledBinlog& item, int64_t now_ms);
   Status FlushLocked(SyncRound& round, int64_t now_ms);
   void CountEventsLocked(const binlog::Binlog& binlog);
+  prometheus::Counter& RowEventCounterLocked(int mutation_type);
   Status SaveCheckpointLocked(int64_t ts, bool consistent, int64_t now_ms);
   Status MaybeSaveCheckpointLocked(int64_t now_ms, bool force);
   void FailLocked(const Status& error);
@@ -254,6 +259,10 @@ class DrainerNode {
   // in), and the item counts behind the syncer-input queue gauge.
   std::map<uint64_t, std::string> in_flight_pumps_;  // by request id
   std::set<std::string> pumps_with_pending_;
+  // The pumps waiting for their next pull (not paused, none in flight, nothing pending) by
+  // (next_pull_ms, node id), so that NextTimerMs and TakePullRequests look at the due pumps
+  // only, not at every tracked pump (ReindexPullLocked keeps it).
+  std::set<std::pair<int64_t, std::string>> pull_index_;
   size_t pending_items_ = 0;  // sum of TrackedPump::pending sizes
   int64_t merger_pushed_items_ = 0;  // ever pushed into merger_ (its stats count the rest)
 
@@ -268,6 +277,12 @@ class DrainerNode {
   int64_t heartbeat_due_ms_ = kNoTimerMs;
   int64_t refresh_due_ms_ = kNoTimerMs;
   int64_t shutdown_due_ms_ = kNoTimerMs;
+
+  // binlog_drainer_event counters of row changes by label (EventLabel's constants, compared
+  // by address; at most its three labels), see RowEventCounterLocked.
+  std::vector<std::pair<const char*, prometheus::Counter*>> row_event_counters_;
+  // CountEventsLocked's decode target, reused from binlog to binlog.
+  binlog::PrewriteValue event_scratch_;
 };
 
 }  // namespace tidb_binlog

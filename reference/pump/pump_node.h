@@ -43,6 +43,7 @@
 // TSO source and metrics must outlive the node and be thread-safe (their contracts say so).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -154,7 +155,7 @@ class PumpNode {
   void BeginShutdownLocked();
   NodeStatus RecordLocked(int64_t update_ts) const;
   Status CheckWriteLocked(const binlog::WriteBinlogReq& request, binlog::Binlog* binlog) const;
-  Status WriteToStore(const binlog::Binlog& binlog, size_t payload_bytes);
+  Status WriteToStore(binlog::Binlog&& binlog, size_t payload_bytes);
   Result<int64_t> WriteFakeBinlogLocked();
   void HeartbeatLocked(int64_t now_ms);
   void FakeBinlogTickLocked();
@@ -193,6 +194,11 @@ class PumpNode {
   // waitSafeToOffline: the first fake binlog's ts, then M.
   int64_t offline_fake_ts_ = 0;
   int64_t offline_target_ts_ = 0;
+  // binlog_pump_storage_write_binlog_size{type="single"}, looked up at the first write (the
+  // family is lazy: the child appears in /metrics only once observed) and kept, so that a
+  // write does not build a label vector and search the family. Written without mu_ (see
+  // WriteToStore); every writer stores the same pointer.
+  std::atomic<prometheus::Histogram*> write_single_size_{nullptr};
 };
 
 }  // namespace tidb_binlog

@@ -94,6 +94,11 @@ class BinlogStore {
   // Stores all binlogs atomically (all or none) with one durability point.
   virtual Status WriteBatch(std::span<const binlog::Binlog> binlogs) = 0;
 
+  // Write() of a binlog the caller gives up (left valid but unspecified). Same contract and
+  // results; a store that keeps decoded binlogs (MemoryBinlogStore) takes it instead of
+  // copying it. The default writes it as Write() does.
+  virtual Status WriteOwned(binlog::Binlog&& binlog) { return Write(binlog); }
+
   // The binlog stored under index key `ts` (see contract). kNotFound if absent or at or
   // below the deleted GC bound; kCorruption if the stored bytes do not decode.
   virtual Result<binlog::Binlog> Lookup(int64_t ts) = 0;

@@ -15,16 +15,14 @@ Status ClosedStatus() { return Status::Unavailable("binlog store is closed"); }
 
 bool IsProbeBinlog(const binlog::Binlog& b) { return b.start_ts() == 0 && b.commit_ts() == 0; }
 
-// `b` as DecodeBinlog(EncodeBinlog(b)) returns it: EncodeBinlog writes the always-written
-// scalars even when absent, so they come back present.
-binlog::Binlog StoredCopy(const binlog::Binlog& b) {
-  binlog::Binlog copy = b;
-  copy.set_tp(copy.tp());
-  copy.set_start_ts(copy.start_ts());
-  copy.set_commit_ts(copy.commit_ts());
-  copy.set_ddl_job_id(copy.ddl_job_id());
-  copy.set_ddl_schema_state(copy.ddl_schema_state());
-  return copy;
+// Makes `b` what DecodeBinlog(EncodeBinlog(b)) returns: EncodeBinlog writes the
+// always-written scalars even when absent, so they come back present.
+void MarkStored(binlog::Binlog& b) {
+  b.set_tp(b.tp());
+  b.set_start_ts(b.start_ts());
+  b.set_commit_ts(b.commit_ts());
+  b.set_ddl_job_id(b.ddl_job_id());
+  b.set_ddl_schema_state(b.ddl_schema_state());
 }
 
 // The key bound up to which Gc(gc_ts) deletes (UPSTREAM.md §7.6).
@@ -100,8 +98,9 @@ int64_t MemoryDisk::AvailableLocked() const {
   return std::max<int64_t>(0, free_base_bytes_ - used_bytes_);
 }
 
-void MemoryDisk::PutLocked(int64_t key, Slot slot, const Arrival& arrival) {
-  used_bytes_ += slot.bytes;
+void MemoryDisk::PutLocked(int64_t key, binlog::Binlog&& binlog, int64_t bytes,
+                           const Arrival& arrival) {
+  used_bytes_ += bytes;
   auto [it, inserted] = slots_.try_emplace(key);
   if (inserted) {
     undo_.push_back(Undo{key, std::nullopt});
@@ -109,7 +108,13 @@ void MemoryDisk::PutLocked(int64_t key, Slot slot, const Arrival& arrival) {
     ReleaseSpaceLocked(it->second);
     undo_.push_back(Undo{key, std::move(it->second)});
   }
-  it->second = std::move(slot);
+  Slot& slot = it->second;
+  slot.binlog = std::move(binlog);
+  slot.bytes = bytes;
+  slot.tp = arrival.tp;
+  slot.start_ts = arrival.start_ts;
+  slot.commit_ts = arrival.commit_ts;
+  slot.corrupt = false;
   arrivals_.push_back(arrival);
 }
 
@@ -188,22 +193,38 @@ Status MemoryBinlogStore::Write(const binlog::Binlog& binlog) {
 }
 
 Status MemoryBinlogStore::WriteBatch(std::span<const binlog::Binlog> binlogs) {
+  std::vector<binlog::Binlog> kept;
+  kept.reserve(binlogs.size());
+  for (const binlog::Binlog& b : binlogs) {
+    if (!IsProbeBinlog(b)) kept.push_back(b);  // TiDB's probe: accepted and dropped
+  }
+  return WriteKept(binlogs, kept);
+}
+
+// The simulator's pump writes every binlog this way: the decoded request moves into its
+// slot, with no copy and no vector.
+Status MemoryBinlogStore::WriteOwned(binlog::Binlog&& binlog) {
+  const std::span<const binlog::Binlog> given(&binlog, 1);
+  if (IsProbeBinlog(binlog)) return WriteKept(given, {});
+  return WriteKept(given, std::span<binlog::Binlog>(&binlog, 1));
+}
+
+// Stores `kept` (the non-probe binlogs of `given`, moved from) under the checks of
+// WriteBatch, which look at `given` as the caller passed it.
+Status MemoryBinlogStore::WriteKept(std::span<const binlog::Binlog> given,
+                                    std::span<binlog::Binlog> kept) {
   std::lock_guard lock(disk_->mu_);
   if (closed_) return ClosedStatus();
-  BINLOG_RETURN_IF_ERROR(CheckSpaceGuardLocked(binlogs));
-  std::vector<binlog::Binlog> kept;
-  std::vector<int64_t> sizes;
+  BINLOG_RETURN_IF_ERROR(CheckSpaceGuardLocked(given));
   int64_t bytes = 0;
-  for (const binlog::Binlog& b : binlogs) {
-    if (IsProbeBinlog(b)) continue;  // TiDB's probe: accepted and dropped
-    kept.push_back(StoredCopy(b));
-    // All fields present: the encoded size, EncodeBinlog(b).size(), without encoding.
-    sizes.push_back(static_cast<int64_t>(kept.back().ByteSizeLong()));
-    bytes += sizes.back();
+  for (binlog::Binlog& b : kept) {
+    MarkStored(b);
+    // All fields present: the encoded size, EncodeBinlog(b).size(), without encoding. It
+    // stays cached in the message (GetCachedSize below) until the binlog changes.
+    bytes += static_cast<int64_t>(b.ByteSizeLong());
   }
-  BINLOG_RETURN_IF_ERROR(CheckWritableLocked(binlogs, bytes));
-  for (size_t i = 0; i < kept.size(); ++i) {
-    binlog::Binlog& b = kept[i];
+  BINLOG_RETURN_IF_ERROR(CheckWritableLocked(given, bytes));
+  for (binlog::Binlog& b : kept) {
     const MemoryDisk::Arrival arrival{b.tp(), b.start_ts(), b.commit_ts(),
                                       disk_->next_position_++};
     // CheckWritableLocked made sure every Prewrite of the batch fits the sorter.
@@ -214,10 +235,8 @@ Status MemoryBinlogStore::WriteBatch(std::span<const binlog::Binlog> binlogs) {
       planted_max_seen_commit_ts_ = std::max(planted_max_seen_commit_ts_, b.commit_ts());
     }
     const int64_t key = BinlogIndexTs(b);
-    disk_->PutLocked(key,
-                     MemoryDisk::Slot{std::move(b), sizes[i],
-                                      arrival.tp, arrival.start_ts, arrival.commit_ts, false},
-                     arrival);
+    const int64_t size = b.GetCachedSize();
+    disk_->PutLocked(key, std::move(b), size, arrival);
   }
   if (options_.sync && !kept.empty() && !BINLOG_PLANTED_BUG(kAckBeforeDurable)) {
     disk_->SyncLocked(sorter_);

@@ -103,7 +103,9 @@ class MemoryDisk {
   };
 
   // All below are guarded by mu_; the store calls them with mu_ held.
-  void PutLocked(int64_t key, Slot slot, const Arrival& arrival);
+  // Stores `binlog` (its encoded size `bytes`) under `key`, keeping what it replaces for
+  // DropUnsyncedLocked.
+  void PutLocked(int64_t key, binlog::Binlog&& binlog, int64_t bytes, const Arrival& arrival);
   void SyncLocked(const CommitSorter& sorter);
   void DropUnsyncedLocked();
   int64_t DeleteUpToLocked(int64_t bound);
@@ -143,6 +145,7 @@ class MemoryBinlogStore final : public BinlogStore {
 
   Status Write(const binlog::Binlog& binlog) override;
   Status WriteBatch(std::span<const binlog::Binlog> binlogs) override;
+  Status WriteOwned(binlog::Binlog&& binlog) override;
   Result<binlog::Binlog> Lookup(int64_t ts) override;
   Result<PullResult> Pull(int64_t after_ts, size_t limit_count, size_t limit_bytes) override;
   int64_t MaxCommitTS() const override;
@@ -162,6 +165,7 @@ class MemoryBinlogStore final : public BinlogStore {
  private:
   MemoryBinlogStore(std::shared_ptr<MemoryDisk> disk, MemoryBinlogStoreOptions options);
   void RecoverLocked();
+  Status WriteKept(std::span<const binlog::Binlog> given, std::span<binlog::Binlog> kept);
   Status CheckSpaceGuardLocked(std::span<const binlog::Binlog> binlogs) const;
   Status CheckWritableLocked(std::span<const binlog::Binlog> binlogs, int64_t bytes);
   // The slot under index key `key`, or ReadLocked's error (not found, corrupt).

@@ -138,6 +138,36 @@ TEST_F(MemoryBinlogStoreTest, CrashRebuildsSorterFromTheLastSync) {
   EXPECT_TRUE(store_->AllMatched());
 }
 
+// WriteOwned (the simulator's pump path) stores exactly what Write stores, takes the same
+// space, drops the probe, and applies nothing when refused.
+TEST_F(MemoryBinlogStoreTest, WriteOwnedStoresWhatWriteStores) {
+  ASSERT_NO_FATAL_FAILURE(Open());
+  auto other_disk = std::make_shared<MemoryDisk>();
+  auto copying = MemoryBinlogStore::Open(other_disk);
+  ASSERT_TRUE(copying.ok());
+  for (const Binlog& b : {Prewrite(Ts(1), 300), Commit(Ts(1), Ts(2)), Rollback(Ts(3))}) {
+    ASSERT_TRUE((*copying)->Write(b).ok());
+    Binlog owned = b;
+    ASSERT_TRUE(store_->WriteOwned(std::move(owned)).ok());
+  }
+  for (int64_t ts : {Ts(1), Ts(2), int64_t{0}}) {
+    Result<Binlog> want = (*copying)->Lookup(ts);
+    Result<Binlog> got = store_->Lookup(ts);
+    ASSERT_TRUE(want.ok() && got.ok()) << ts;
+    EXPECT_EQ(EncodeBinlog(got.value()), EncodeBinlog(want.value())) << ts;
+    EXPECT_EQ(got->has_ddl_schema_state(), want->has_ddl_schema_state()) << ts;
+  }
+  EXPECT_EQ(store_->MaxCommitTS(), (*copying)->MaxCommitTS());
+  EXPECT_EQ(disk_->available_bytes(), other_disk->available_bytes());
+
+  ASSERT_TRUE(store_->WriteOwned(Binlog()).ok());  // TiDB's probe: accepted, dropped
+  EXPECT_EQ(disk_->available_bytes(), other_disk->available_bytes());
+  disk_->FailNextWrites(1);
+  EXPECT_EQ(store_->WriteOwned(Prewrite(Ts(4))).code(), StatusCode::kIoError);
+  EXPECT_FALSE(Has(Ts(4)));
+  EXPECT_TRUE(store_->AllMatched());
+}
+
 TEST_F(MemoryBinlogStoreTest, InjectedWriteFailureAppliesNothing) {
   ASSERT_NO_FATAL_FAILURE(Open());
   disk_->FailNextWrites(1);
