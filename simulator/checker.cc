@@ -10,7 +10,12 @@ Checker::Checker(int drainers) : drainers_(static_cast<size_t>(drainers)) {}
 void Checker::OnCommitDecided(int64_t start_ts, int64_t commit_ts) {
   decided_[commit_ts] = start_ts;
 }
-void Checker::OnCommitAcked(int64_t commit_ts, int pump) { acked_[commit_ts] = pump; }
+void Checker::OnCommitAcked(int64_t commit_ts, int pump) {
+  acked_[commit_ts] = pump;
+  for (DrainerView& view : drainers_) {
+    if (view.written.count(commit_ts) == 0) view.unwritten_acked.insert(commit_ts);
+  }
+}
 
 void Checker::OnPumpGc(int pump, int64_t gc_ts) {
   int64_t& known = pump_gc_ts_[pump];
@@ -53,31 +58,34 @@ void Checker::OnDrainerStart(int d, int64_t checkpoint_ts) {
   view.last_ts = checkpoint_ts;
 }
 
+// The failure texts are built only on failure: this runs once per emitted binlog.
 void Checker::CheckEmitted(int d, const binlog::Binlog& b, int64_t now_ms) {
   DrainerView& view = drainers_[d];
   const int64_t ts = b.commit_ts();
-  const std::string where = "drainer " + std::to_string(d) + " commit ts " + std::to_string(ts);
-  if (b.start_ts() == ts) Fail(now_ms, "no-fake-emitted", where + " is a fake binlog");
+  auto where = [&] {
+    return "drainer " + std::to_string(d) + " commit ts " + std::to_string(ts);
+  };
+  if (b.start_ts() == ts) Fail(now_ms, "no-fake-emitted", where() + " is a fake binlog");
   auto decided = decided_.find(ts);
   if (decided == decided_.end()) {
-    Fail(now_ms, "only-committed-emitted", where + " was never committed by a writer");
+    Fail(now_ms, "only-committed-emitted", where() + " was never committed by a writer");
   } else if (decided->second != b.start_ts()) {
-    Fail(now_ms, "only-committed-emitted", where + " has start ts " +
+    Fail(now_ms, "only-committed-emitted", where() + " has start ts " +
                                                std::to_string(b.start_ts()) + ", committed " +
                                                std::to_string(decided->second));
   }
   if (rolled_back_.count(b.start_ts()) != 0) {
-    Fail(now_ms, "only-committed-emitted", where + " belongs to a rolled-back transaction");
+    Fail(now_ms, "only-committed-emitted", where() + " belongs to a rolled-back transaction");
   }
   if (ts <= view.last_ts) {
     Fail(now_ms, "drainer-order",
-         where + " after " + std::to_string(view.last_ts) + " (not strictly increasing)");
+         where() + " after " + std::to_string(view.last_ts) + " (not strictly increasing)");
   }
   bool replay = ts <= view.replay_until;
-  if (view.written.count(ts) != 0 && !replay) {
-    Fail(now_ms, "exactly-once", where + " written twice");
+  if (!view.written.insert(ts).second && !replay) {
+    Fail(now_ms, "exactly-once", where() + " written twice");
   }
-  view.written.insert(ts);
+  view.unwritten_acked.erase(ts);
   view.last_ts = ts;
   if (ts > view.max_ts) view.max_ts = ts;
   ++view.emitted_total;
@@ -93,10 +101,10 @@ void Checker::ObserveDestination(int d, const std::vector<binlog::Binlog>& binlo
 
 void Checker::ObserveCheckpoint(int d, int64_t checkpoint_ts, int64_t now_ms) {
   DrainerView& view = drainers_[d];
-  const std::string who = "drainer " + std::to_string(d);
+  auto who = [d] { return "drainer " + std::to_string(d); };
   if (checkpoint_ts < view.checkpoint) {
     Fail(now_ms, "checkpoint-monotonic",
-         who + " checkpoint " + std::to_string(checkpoint_ts) + " < " +
+         who() + " checkpoint " + std::to_string(checkpoint_ts) + " < " +
              std::to_string(view.checkpoint));
   }
   // Every decided commit the checkpoint passed must be durable in the destination.
@@ -105,7 +113,7 @@ void Checker::ObserveCheckpoint(int d, int64_t checkpoint_ts, int64_t now_ms) {
   for (auto it = from; it != to; ++it) {
     if (view.written.count(it->first) == 0 && !Purged(it->first)) {
       Fail(now_ms, "checkpoint-durable",
-           who + " checkpoint " + std::to_string(checkpoint_ts) + " passed commit ts " +
+           who() + " checkpoint " + std::to_string(checkpoint_ts) + " passed commit ts " +
                std::to_string(it->first) + " that its destination does not hold");
       break;
     }
@@ -147,9 +155,9 @@ size_t Checker::MissingFromDrainer(int d) const {
   const DrainerView& view = drainers_[d];
   size_t missing = 0;
   purged_excused_ = 0;
-  for (auto it = acked_.upper_bound(view.first_checkpoint); it != acked_.end(); ++it) {
-    if (view.written.count(it->first) != 0) continue;
-    if (Purged(it->first)) {
+  for (auto it = view.unwritten_acked.upper_bound(view.first_checkpoint);
+       it != view.unwritten_acked.end(); ++it) {
+    if (Purged(*it)) {
       ++purged_excused_;
       continue;
     }

@@ -12,6 +12,9 @@
 // change seen in the registry is legal (IsLegalTransition).
 // Liveness (MissingFromDrainer): every acknowledged commit after a drainer's first checkpoint
 // is in its destination, except commits at or below their pump's gc_ts (purged, OnPumpGc).
+// It is kept incrementally: each drainer holds the acknowledged commits it has not written
+// yet (being written and being purged never stop being true), so a liveness check costs the
+// commits still in flight, not every commit of the run.
 //
 // Failures are kept (the first kFailuresKeptMax) with the checker's name; the first one
 // ends the run. Thread safety: none; one owner (the simulation thread).
@@ -88,6 +91,7 @@ class Checker {
     int64_t first_checkpoint = -1; // commits after it are this drainer's to deliver
     int64_t checkpoint = 0;
     std::set<int64_t> written;     // commit ts in the destination
+    std::set<int64_t> unwritten_acked;  // acknowledged commit ts not in `written` yet
     int64_t emitted_total = 0;
   };
 

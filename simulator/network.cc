@@ -1,14 +1,34 @@
 #include "simulator/network.h"
 
+#include <climits>
+
+#include "reference/core/assert.h"
+
 namespace tidb_binlog::sim {
 
-SimNetwork::SimNetwork(Prng rng, const FaultProfile& profile)
-    : rng_(rng), profile_(profile) {}
+namespace {
+
+// A link whose delay ceiling was not drawn yet (a drawn ceiling is never negative).
+constexpr int32_t kLinkDelayUnset = -1;
+
+}  // namespace
+
+SimNetwork::SimNetwork(Prng rng, const FaultProfile& profile, uint32_t endpoints)
+    : rng_(rng),
+      profile_(profile),
+      endpoints_(endpoints),
+      link_delay_max_ms_(size_t{endpoints} * endpoints, kLinkDelayUnset) {
+  // Ceilings are stored in 32 bits.
+  BINLOG_ASSERT(profile_.delay_min_ms >= 0 && profile_.delay_max_ms <= INT32_MAX);
+}
 
 int64_t SimNetwork::LinkDelayMaxMs(uint32_t from, uint32_t to) {
-  auto [it, inserted] = link_delay_max_ms_.try_emplace({from, to}, 0);
-  if (inserted) it->second = rng_.Between(profile_.delay_min_ms, profile_.delay_max_ms);
-  return it->second;
+  BINLOG_ASSERT(from < endpoints_ && to < endpoints_);
+  int32_t& ceiling = link_delay_max_ms_[size_t{from} * endpoints_ + to];
+  if (ceiling == kLinkDelayUnset) {
+    ceiling = static_cast<int32_t>(rng_.Between(profile_.delay_min_ms, profile_.delay_max_ms));
+  }
+  return ceiling;
 }
 
 int64_t SimNetwork::SampleDelayMs(int64_t link_max_ms) {

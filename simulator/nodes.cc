@@ -333,6 +333,7 @@ void World::SendPulls(int i) {
     message.to = PumpEndpoint(pump);
     message.incarnation = drainer.incarnation;
     message.pull = std::move(request);
+    message.request_id = next_message_id_;  // Send assigns this id; the answer names it
     uint64_t pull_id = message.pull.id;
     uint64_t id = Send(std::move(message));
     pending_pulls_[id] = PendingPull{drainer.incarnation, pull_id};

@@ -39,7 +39,8 @@ World::World(const SimConfig& config, const FaultProfile& profile, const RunOpti
       trace_(options.trace_out, options.keep_events),
       checker_(config.drainers),
       tso_(&now_ms_),
-      network_(MakeStream(config.seed, "network"), profile),
+      network_(MakeStream(config.seed, "network"), profile,
+               static_cast<uint32_t>(config.pumps + config.drainers + config.writers)),
       fault_rng_(MakeStream(config.seed, "faults")) {
   Prng skew_rng = MakeStream(config.seed, "clock-skew");
   pumps_.resize(static_cast<size_t>(config.pumps));
@@ -85,6 +86,7 @@ uint64_t World::Send(Message message) {
   // modelled by the writers themselves.
   Delivery delivery = network_.Send(message.from, message.to,
                                     message.kind != MessageKind::kWriteRequest);
+  ArmWriteTimeoutIfLate(message, delivery);  // before the deliveries: it wins a tie
   if (delivery.copies == 0) {
     Record(Kind::kMessageLost, message.from, message.to, delivery.cut ? 1 : 0);
     return id;
@@ -99,23 +101,27 @@ uint64_t World::Send(Message message) {
 }
 
 void World::OnDeliver(uint64_t message_id) {
-  auto it = messages_.find(message_id);
-  BINLOG_ASSERT(it != messages_.end());
-  Message& message = it->second;
+  // A reference into messages_ stays valid while handlers send (and so insert) messages.
+  auto found = messages_.find(message_id);
+  BINLOG_ASSERT(found != messages_.end());
+  Message& message = found->second;
   switch (message.kind) {
     case MessageKind::kWriteRequest: DeliverWriteRequest(message); break;
     case MessageKind::kWriteResponse: DeliverWriteResponse(message); break;
     case MessageKind::kPullRequest: DeliverPullRequest(message); break;
     case MessageKind::kPullResponse: DeliverPullResponse(message); break;
   }
-  it = messages_.find(message_id);  // handlers may have sent (and so inserted) messages
-  if (--it->second.copies_pending == 0) messages_.erase(it);
+  if (--message.copies_pending == 0) messages_.erase(message_id);
 }
 
 void World::DeliverWriteRequest(const Message& message) {
   int i = static_cast<int>(message.to);
   SimPump& pump = pumps_[i];
-  if (!pump.up) return;  // connection refused: the writer times out
+  if (!pump.up) {  // connection refused: the writer times out
+    ArmWriteTimeoutIfLate(static_cast<int>(message.from) - config_.pumps - config_.drainers,
+                          message.request_id, kNoTimerMs);
+    return;
+  }
   Status status = pump.node->WriteBinlog(message.write, pump.clock.Now(now_ms_));
   Record(Kind::kWriteDelivered, message.to, static_cast<int64_t>(message.request_id),
          static_cast<int64_t>(status.code()));
@@ -149,7 +155,8 @@ void World::DeliverPullRequest(const Message& message) {
   answer.from = message.to;
   answer.to = message.from;
   answer.incarnation = message.incarnation;
-  answer.pull = message.pull;
+  answer.pull.id = message.pull.id;  // all the answer needs (the pump id and host are strings)
+  answer.request_id = message.request_id;
   answer.pull_result =
       pump.node->PullBinlogs(request, message.pull.limit_count, message.pull.limit_bytes);
   Record(Kind::kPullDelivered, message.to, message.pull.after_ts,
@@ -162,6 +169,7 @@ void World::DeliverPullResponse(Message& message) {
   int i = static_cast<int>(message.to) - config_.pumps;
   SimDrainer& drainer = drainers_[i];
   if (!drainer.up || drainer.incarnation != message.incarnation) return;
+  pending_pulls_.erase(message.request_id);  // answered: its timeout has nothing to do
   Record(Kind::kPullAnswered, message.to, static_cast<int64_t>(message.pull.id),
          message.pull_result->ok() ? 0 : static_cast<int64_t>(message.pull_result->status().code()));
   // The last copy hands its batch over; a duplicate's first copy must leave it intact.
@@ -171,11 +179,13 @@ void World::DeliverPullResponse(Message& message) {
   AfterDrainerCall(i);
 }
 
-// A pull that got no answer in time failed (what a gRPC deadline does). The node ignores
-// an id it no longer waits for, so timing out a pull that was answered is harmless.
+// A pull that got no answer in time failed (what a gRPC deadline does). A pull whose answer
+// reached the drainer left pending_pulls_ then, and its timeout does nothing (calling the
+// node with an id it no longer waits for would be harmless, but not free: every pull's
+// timeout fires).
 void World::OnPullTimeout(int i, uint64_t request_message_id) {
   auto it = pending_pulls_.find(request_message_id);
-  BINLOG_ASSERT(it != pending_pulls_.end());
+  if (it == pending_pulls_.end()) return;
   PendingPull pending = it->second;
   pending_pulls_.erase(it);
   SimDrainer& drainer = drainers_[i];
@@ -292,7 +302,7 @@ SimResult World::Run() {
   if (options_.keep_events) result_.kept_events = trace_.events();
   // The history (Jepsen EDN-style): commits as acknowledged (above), then each drainer's
   // durable output in order, for offline checkers.
-  for (int i = 0; i < config_.drainers; ++i) {
+  for (int i = 0; options_.history_out != nullptr && i < config_.drainers; ++i) {
     for (const binlog::Binlog& b : drainers_[i].destination->binlogs()) {
       History("{:type :ok, :f :emit, :process \"" + drainers_[i].id + "\", :value [" +
               std::to_string(b.start_ts()) + " " + std::to_string(b.commit_ts()) + "]}");

@@ -28,6 +28,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/json.hpp>
@@ -159,10 +160,13 @@ struct SimWriter {
   Prng rng;
   TxnPhase phase = TxnPhase::kIdle;
   binlog::Binlog prewrite;
+  binlog::PrewriteValue prewrite_value;  // MakePrewrite's scratch (reused, see there)
+  binlog::Binlog finish;                 // SendFinish's scratch (reused likewise)
   int64_t start_ts = 0;
   int64_t commit_ts = 0;  // 0 for a rollback
   uint32_t pump = 0;
   uint64_t outstanding = 0;  // message id of the request awaiting its answer
+  int64_t request_sent_ms = 0;  // when `outstanding` was sent (its timeout runs from here)
   uint64_t wake_generation = 0;
   std::vector<uint32_t> tried;            // pumps this prewrite failed on
   std::vector<uint32_t> cleanup_pumps;    // may hold our prewrite: roll it back there
@@ -263,10 +267,12 @@ class World final : public SimulatedCluster {
   void SendFinish(int w);
   void SendCleanup(int w);
   void SendWrite(int w, uint32_t pump, const binlog::Binlog& binlog);
+  void ArmWriteTimeoutIfLate(int w, uint64_t request_id, int64_t answer_ms);
+  void ArmWriteTimeoutIfLate(const Message& message, const Delivery& delivery);
   void OnWriteAnswer(int w, const Status& status);
   std::vector<uint32_t> OnlinePumps() const;
   const std::vector<uint32_t>& WriterPumpView();
-  binlog::Binlog MakePrewrite(int w, int64_t start_ts);
+  void MakePrewrite(int w, int64_t start_ts);
 
   // --- faults and phases ---
   void OnFaultTick();
@@ -299,12 +305,14 @@ class World final : public SimulatedCluster {
   std::vector<SimDrainer> drainers_;
   std::vector<SimWriter> writers_;
   std::vector<std::vector<int64_t>> acked_commits_by_pump_;  // for the durability check
-  std::map<uint64_t, Message> messages_;
+  // By id, looked up once per delivery and never iterated, so hashed (DESIGN.md §3 forbids
+  // only iteration orders that can be observed).
+  std::unordered_map<uint64_t, Message> messages_;
   struct PendingPull {
     uint64_t incarnation;
     uint64_t pull_id;
   };
-  std::map<uint64_t, PendingPull> pending_pulls_;  // by request message id
+  std::unordered_map<uint64_t, PendingPull> pending_pulls_;  // by request message id
   uint64_t next_message_id_ = 1;
   bool liveness_ = false;
   bool stop_ = false;

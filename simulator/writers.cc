@@ -38,31 +38,40 @@ const std::vector<uint32_t>& World::WriterPumpView() {
   return writer_pump_view_;
 }
 
-binlog::Binlog World::MakePrewrite(int w, int64_t start_ts) {
+// Fills writer.prewrite in place: the binlog and the writer's PrewriteValue are cleared and
+// refilled, so their strings and repeated fields reuse the previous transaction's memory
+// (protobuf keeps cleared elements) instead of allocating afresh per transaction.
+void World::MakePrewrite(int w, int64_t start_ts) {
   SimWriter& writer = writers_[w];
-  binlog::Binlog b;
+  binlog::Binlog& b = writer.prewrite;
+  b.Clear();
   b.set_tp(binlog::Prewrite);
   b.set_start_ts(start_ts);
   b.set_commit_ts(0);
-  b.set_prewrite_key("t_" + std::to_string(w) + "_" + std::to_string(start_ts));
+  // Every always-written scalar present (as TiDB's encoder writes them): EncodeBinlog then
+  // serializes the binlog as it is instead of copying it first.
+  b.set_ddl_job_id(0);
+  b.set_ddl_schema_state(0);
+  std::string* key = b.mutable_prewrite_key();
+  key->assign("t_");
+  key->append(std::to_string(w)).append("_").append(std::to_string(start_ts));
   if (writer.rng.ChancePerMillion(kDdlPerMillion)) {
     b.set_ddl_job_id(start_ts);
     b.set_ddl_query("create table t" + std::to_string(start_ts) + " (id int primary key)");
     b.set_ddl_schema_state(5);
-  } else {
-    // A PrewriteValue as TiDB marshals it: one table's inserted rows of random bytes.
-    binlog::PrewriteValue value;
-    value.set_schema_version(1);
-    binlog::TableMutation* mutation = value.add_mutations();
-    mutation->set_table_id(100 + static_cast<int64_t>(writer.rng.Below(kTablesCount)));
-    const size_t row_bytes = static_cast<size_t>(writer.rng.Between(1, config_.row_bytes_max));
-    const size_t offset = static_cast<size_t>(writer.rng.Below(row_pool_.size() - row_bytes));
-    std::string row = row_pool_.substr(offset, row_bytes);
-    mutation->add_inserted_rows(std::move(row));
-    mutation->add_sequence(binlog::Insert);
-    b.set_prewrite_value(value.SerializeAsString());
+    return;
   }
-  return b;
+  // A PrewriteValue as TiDB marshals it: one table's inserted rows of random bytes.
+  binlog::PrewriteValue& value = writer.prewrite_value;
+  value.Clear();
+  value.set_schema_version(1);
+  binlog::TableMutation* mutation = value.add_mutations();
+  mutation->set_table_id(100 + static_cast<int64_t>(writer.rng.Below(kTablesCount)));
+  const size_t row_bytes = static_cast<size_t>(writer.rng.Between(1, config_.row_bytes_max));
+  const size_t offset = static_cast<size_t>(writer.rng.Below(row_pool_.size() - row_bytes));
+  mutation->add_inserted_rows()->assign(row_pool_, offset, row_bytes);
+  mutation->add_sequence(binlog::Insert);
+  value.SerializeToString(b.mutable_prewrite_value());
 }
 
 void World::WakeWriterAt(int w, int64_t at_ms) {
@@ -96,8 +105,43 @@ void World::SendWrite(int w, uint32_t pump, const binlog::Binlog& b) {
   message.write.set_clusterid(kSimClusterId);
   message.write.set_payload(EncodeBinlog(b));
   message.request_id = next_message_id_;  // Send assigns this id
-  writer.outstanding = Send(std::move(message));
-  WakeWriterAt(w, now_ms_ + kWriteTimeoutMs);
+  writer.outstanding = next_message_id_;
+  writer.request_sent_ms = now_ms_;
+  // Whatever wake was queued is void now; the timeout is armed only if the answer will be
+  // late or never come (ArmWriteTimeoutIfLate).
+  ++writer.wake_generation;
+  const uint64_t sent = Send(std::move(message));
+  BINLOG_ASSERT(sent == writer.outstanding);
+}
+
+// A writer's request timeout (kWriteTimeoutMs after sending) is queued only when the
+// answer will not arrive before it: the network decides each message's fate when it is sent,
+// so Send knows when a request or its answer is lost or late, and a request that finds its
+// pump down is never answered (DeliverWriteRequest). Queuing a timeout for every request
+// instead kept a second of them in the agenda, most of a run's queue work. `answer_ms` is
+// when the answer arrives (kNoTimerMs: never); the timeout wins a tie, as it would have.
+void World::ArmWriteTimeoutIfLate(int w, uint64_t request_id, int64_t answer_ms) {
+  SimWriter& writer = writers_[w];
+  if (writer.outstanding != request_id) return;  // answered, or given up on, already
+  const int64_t deadline_ms = writer.request_sent_ms + kWriteTimeoutMs;
+  if (answer_ms < deadline_ms) return;
+  WakeWriterAt(w, std::max(now_ms_, deadline_ms));
+}
+
+void World::ArmWriteTimeoutIfLate(const Message& message, const Delivery& delivery) {
+  const int writers_from = config_.pumps + config_.drainers;
+  int64_t answer_ms = kNoTimerMs;  // lost or cut
+  if (delivery.copies > 0) {
+    answer_ms = now_ms_ + *std::min_element(delivery.delay_ms, delivery.delay_ms + delivery.copies);
+  }
+  if (message.kind == MessageKind::kWriteRequest) {
+    // The answer comes no earlier than the request arrives.
+    ArmWriteTimeoutIfLate(static_cast<int>(message.from) - writers_from, message.request_id,
+                          answer_ms);
+  } else if (message.kind == MessageKind::kWriteResponse) {
+    ArmWriteTimeoutIfLate(static_cast<int>(message.to) - writers_from, message.request_id,
+                          answer_ms);
+  }
 }
 
 void World::BeginTransaction(int w) {
@@ -105,7 +149,7 @@ void World::BeginTransaction(int w) {
   writer.start_ts = tso_.Next();
   writer.commit_ts = 0;
   writer.tried.clear();
-  writer.prewrite = MakePrewrite(w, writer.start_ts);
+  MakePrewrite(w, writer.start_ts);
   writer.phase = TxnPhase::kPrewrite;
   if (!SendPrewrite(w)) {  // no online pump: TiDB fails the transaction
     writer.phase = TxnPhase::kIdle;
@@ -114,24 +158,33 @@ void World::BeginTransaction(int w) {
   }
 }
 
-// TiDB's pump client: the first online pump not yet tried for this prewrite.
+// TiDB's pump client: a random online pump not yet tried for this prewrite (counted, then
+// found again by rank, so that no candidate list is built per transaction).
 bool World::SendPrewrite(int w) {
   SimWriter& writer = writers_[w];
-  std::vector<uint32_t> candidates;
-  for (uint32_t pump : WriterPumpView()) {
-    if (std::find(writer.tried.begin(), writer.tried.end(), pump) == writer.tried.end()) {
-      candidates.push_back(pump);
+  const std::vector<uint32_t>& view = WriterPumpView();
+  auto untried = [&writer](uint32_t pump) {
+    return std::find(writer.tried.begin(), writer.tried.end(), pump) == writer.tried.end();
+  };
+  const size_t candidates = static_cast<size_t>(std::count_if(view.begin(), view.end(), untried));
+  if (candidates == 0) return false;
+  size_t rank = writer.rng.Below(candidates);
+  for (uint32_t pump : view) {
+    if (!untried(pump)) continue;
+    if (rank-- == 0) {
+      writer.pump = pump;
+      break;
     }
   }
-  if (candidates.empty()) return false;
-  writer.pump = candidates[writer.rng.Below(candidates.size())];
   SendWrite(w, writer.pump, writer.prewrite);
   return true;
 }
 
 void World::SendFinish(int w) {
   SimWriter& writer = writers_[w];
-  binlog::Binlog b;
+  // The writer's scratch binlog, cleared and refilled: its key string keeps its memory.
+  binlog::Binlog& b = writer.finish;
+  b.Clear();
   b.set_start_ts(writer.start_ts);
   if (writer.commit_ts != 0) {
     b.set_tp(binlog::Commit);
@@ -142,6 +195,7 @@ void World::SendFinish(int w) {
   }
   b.set_prewrite_key(writer.prewrite.prewrite_key());
   b.set_ddl_job_id(writer.prewrite.ddl_job_id());
+  b.set_ddl_schema_state(0);  // every always-written scalar present: see MakePrewrite
   SendWrite(w, writer.pump, b);
 }
 
@@ -151,6 +205,8 @@ void World::SendCleanup(int w) {
   b.set_tp(binlog::Rollback);
   b.set_start_ts(writer.start_ts);
   b.set_commit_ts(0);
+  b.set_ddl_job_id(0);  // every always-written scalar present: see MakePrewrite
+  b.set_ddl_schema_state(0);
   SendWrite(w, writer.cleanup_pumps.back(), b);
 }
 
@@ -192,9 +248,13 @@ void World::OnWriteAnswer(int w, const Status& status) {
         checker_.OnCommitAcked(writer.commit_ts, static_cast<int>(writer.pump));
         acked_commits_by_pump_[writer.pump].push_back(writer.commit_ts);
         Record(Kind::kTxnCommitted, WriterEndpoint(w), writer.start_ts, writer.commit_ts);
-        History("{:type :ok, :f :commit, :process " + std::to_string(w) + ", :time " +
-                std::to_string(now_ms_ - kSimStartMs) + ", :value [" +
-                std::to_string(writer.start_ts) + " " + std::to_string(writer.commit_ts) + "]}");
+        // The line is built only when a history is written (once per commit otherwise).
+        if (options_.history_out != nullptr) {
+          History("{:type :ok, :f :commit, :process " + std::to_string(w) + ", :time " +
+                  std::to_string(now_ms_ - kSimStartMs) + ", :value [" +
+                  std::to_string(writer.start_ts) + " " + std::to_string(writer.commit_ts) +
+                  "]}");
+        }
       }
       writer.phase = writer.cleanup_pumps.empty() ? TxnPhase::kIdle : TxnPhase::kCleanup;
       break;
