@@ -2,14 +2,17 @@
 //
 //  SimSpeed/<txn per s>: 3 pumps + 1 drainer, 32 writers, no faults, 120 simulated seconds.
 //    Counters: sim_x_real (simulated time / wall time; goal >= 1,000 at 1,000 binlogs/s,
-//    i.e. 500 transactions/s, each a Prewrite and a Commit binlog), events_per_s, txn_per_s.
+//    i.e. 500 transactions/s, each a Prewrite and a Commit binlog), sim_x_cpu (simulated
+//    time / this process's CPU time: what sim_x_real would be on an idle core, the steadier
+//    figure on the shared box), events_per_s, txn_per_sim_s.
 //  EventLoop/EventQueue vs EventLoop/PriorityQueue: the bare agenda against a raw
 //    std::priority_queue on the same SimEvent type, a steady-state hold model (pop the
 //    earliest, push one a random delay later). Goal: EventQueue >= 0.3x the raw rate.
 //
 //  SimScale (only with --scale; minutes of CPU): 1,000 pumps + 100 drainers, 32 writers at
 //    500 txn/s, no faults, 10 simulated seconds, drainers re-polling an idle pump every 10 s
-//    (kScalePullIntervalMs). Counters: sim_x_real, peak_rss_mib (VmHWM; goal < 8 GiB).
+//    (kScalePullIntervalMs). Counters: sim_x_real, sim_x_cpu, peak_rss_mib (VmHWM; goal
+//    < 8 GiB).
 //
 // Flags (removed before Google Benchmark sees argv): --smoke (a 2-second simulation and a
 // small queue, one round: checks the harness, not speed). BINLOG_BENCH_SMOKE=1 does the same.
@@ -19,6 +22,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <cstring>
 #include <fstream>
 #include <queue>
@@ -62,6 +66,41 @@ int64_t PeakRssKib() {
   return 0;
 }
 
+// CPU time of this process so far, seconds (all threads; the simulation runs on one).
+double ProcessCpuSeconds() {
+  timespec now{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+}
+
+// Runs `config` once per iteration; sets sim_x_real and sim_x_cpu, and returns the summed
+// result counts for the caller's own counters.
+struct TimedRuns {
+  int64_t simulated_ms = 0;
+  int64_t events = 0;
+  int64_t committed = 0;
+  double wall_s = 0;
+};
+TimedRuns RunTimed(benchmark::State& state, const SimConfig& config) {
+  TimedRuns runs;
+  double cpu_s = 0;
+  for (auto _ : state) {
+    const double cpu_start = ProcessCpuSeconds();
+    auto start = std::chrono::steady_clock::now();
+    SimResult result = RunSimulation(config).value();
+    runs.wall_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    cpu_s += ProcessCpuSeconds() - cpu_start;
+    if (result.outcome != Outcome::kPass) state.SkipWithError("the simulation failed");
+    runs.simulated_ms += result.simulated_ms;
+    runs.events += static_cast<int64_t>(result.events);
+    runs.committed += result.committed;
+  }
+  const double simulated_s = static_cast<double>(runs.simulated_ms) / 1'000.0;
+  state.counters["sim_x_real"] = simulated_s / runs.wall_s;
+  state.counters["sim_x_cpu"] = simulated_s / cpu_s;
+  return runs;
+}
+
 void SimSpeed(benchmark::State& state) {
   SimConfig config;
   config.seed = 1;
@@ -71,21 +110,10 @@ void SimSpeed(benchmark::State& state) {
   config.write_rate_per_second = state.range(0);
   config.duration_ms = g_smoke ? kSmokeSimDurationMs : kSimDurationMs;
   config.faults = "none";
-  int64_t simulated_ms = 0, events = 0, committed = 0;
-  double wall_s = 0;
-  for (auto _ : state) {
-    auto start = std::chrono::steady_clock::now();
-    SimResult result = RunSimulation(config).value();
-    wall_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (result.outcome != Outcome::kPass) state.SkipWithError("the simulation failed");
-    simulated_ms += result.simulated_ms;
-    events += static_cast<int64_t>(result.events);
-    committed += result.committed;
-  }
-  state.counters["sim_x_real"] = static_cast<double>(simulated_ms) / 1'000.0 / wall_s;
-  state.counters["events_per_s"] = static_cast<double>(events) / wall_s;
+  const TimedRuns runs = RunTimed(state, config);
+  state.counters["events_per_s"] = static_cast<double>(runs.events) / runs.wall_s;
   state.counters["txn_per_sim_s"] =
-      static_cast<double>(committed) * 1'000.0 / static_cast<double>(simulated_ms);
+      static_cast<double>(runs.committed) * 1'000.0 / static_cast<double>(runs.simulated_ms);
 }
 BENCHMARK(SimSpeed)->Arg(500)->Arg(1'000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -99,16 +127,7 @@ void SimScale(benchmark::State& state) {
   config.duration_ms = kScaleSimDurationMs;
   config.pull_poll_delay_ms = kScalePullIntervalMs;
   config.faults = "none";
-  int64_t simulated_ms = 0;
-  double wall_s = 0;
-  for (auto _ : state) {
-    auto start = std::chrono::steady_clock::now();
-    SimResult result = RunSimulation(config).value();
-    wall_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (result.outcome != Outcome::kPass) state.SkipWithError("the simulation failed");
-    simulated_ms += result.simulated_ms;
-  }
-  state.counters["sim_x_real"] = static_cast<double>(simulated_ms) / 1'000.0 / wall_s;
+  RunTimed(state, config);
   state.counters["peak_rss_mib"] = static_cast<double>(PeakRssKib()) / kKibPerMib;
 }
 

@@ -631,7 +631,12 @@ Status DrainerNode::MaybeSaveCheckpointLocked(int64_t now_ms, bool force) {
 void DrainerNode::UpdateQueueMetricLocked() {
   // The syncer's input queue here is what waits in the merge: buffered plus pending.
   const size_t waiting = MergerBufferedItemsLocked() + pending_items_;
-  metrics_.queue_size(drainer_metric_label::kQueueSyncerInput).Set(static_cast<double>(waiting));
+  // Looked up once (at the first update, as the lazy family wants) and kept: this runs
+  // after every pull.
+  if (syncer_input_queue_ == nullptr) {
+    syncer_input_queue_ = &metrics_.queue_size(drainer_metric_label::kQueueSyncerInput);
+  }
+  syncer_input_queue_->Set(static_cast<double>(waiting));
 }
 
 // What the merger holds: everything pushed minus what it emitted, dropped or discarded.

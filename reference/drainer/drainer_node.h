@@ -281,6 +281,8 @@ class DrainerNode {
   // binlog_drainer_event counters of row changes by label (EventLabel's constants, compared
   // by address; at most its three labels), see RowEventCounterLocked.
   std::vector<std::pair<const char*, prometheus::Counter*>> row_event_counters_;
+  // binlog_drainer_queue_size{name="syncer_input"}, see UpdateQueueMetricLocked.
+  prometheus::Gauge* syncer_input_queue_ = nullptr;
   // CountEventsLocked's decode target, reused from binlog to binlog.
   binlog::PrewriteValue event_scratch_;
 };
