@@ -162,6 +162,7 @@ Status InProcessCluster::Start(int64_t warm_up_ms) {
 void InProcessCluster::AdvanceBy(int64_t ms) { impl_->AdvanceTo(impl_->now_ms + ms); }
 int64_t InProcessCluster::now_ms() const { return impl_->now_ms; }
 int InProcessCluster::pump_count() const { return static_cast<int>(impl_->pumps.size()); }
+int64_t InProcessCluster::NextTso() { return impl_->tso.GetTs().value(); }
 
 std::optional<HttpResponse> InProcessCluster::HandlePump(int index, const HttpRequest& request) {
   PumpSlot& p = impl_->pumps.at(static_cast<size_t>(index));

@@ -49,6 +49,8 @@ class InProcessCluster {
   int64_t now_ms() const;
 
   int pump_count() const;
+  // A fresh ts from the cluster's PD oracle.
+  int64_t NextTso();
   // The request handlers (routing, then due timers), nullopt once the node stopped.
   std::optional<HttpResponse> HandlePump(int index, const HttpRequest& request);
   std::optional<HttpResponse> HandleDrainer(const HttpRequest& request);

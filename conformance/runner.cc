@@ -107,6 +107,7 @@ Result<OwnedTargets> StartInProcess(const RunnerOptions& o, SuiteOptions* option
   t.targets.drainer = t.owned.back().get();
   options->now_ms = [c = t.cluster.get()] { return c->now_ms(); };
   options->sleep = [c = t.cluster.get()](std::chrono::milliseconds d) { c->AdvanceBy(d.count()); };
+  options->tso = [c = t.cluster.get()] { return c->NextTso(); };
   options->binlog_writer = [c = t.cluster.get()](size_t index, Target& pump) {
     return MakeFunctionBinlogWriter(
         pump.base_url() + " (in process: the node's write path)",

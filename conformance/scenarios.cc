@@ -92,18 +92,9 @@ struct ScenarioTxn {
   binlog::Binlog commit;
 };
 
-// A transaction with TSOs above everything the pump has stored (its maxCommitTS as its own
-// /status shows it) and at the checker's clock, one millisecond back so TSOs handed out after
-// the write are larger. No prewrite_key: /debug/binlog would ask TiKV about it (§2.4), and the
-// answer is no part of what this scenario judges.
-ScenarioTxn FreshTxn(SuiteContext& ctx, Target& pump, size_t index) {
-  int64_t max_commit_ts = 0;
-  if (std::optional<std::string> id = DiscoverPumpNodeId(ctx, pump)) {
-    max_commit_ts = std::max<int64_t>(0, IntOf(PumpRecordSeenBy(ctx, pump, *id), "maxCommitTS"));
-  }
-  const int64_t physical_ms = std::max(ctx.options.now_ms() - 1, ExtractPhysical(max_commit_ts) + 1);
-  const int64_t start_ts =
-      ComposeTs(physical_ms, kScenarioLogicalTop - 1 - 2 * static_cast<int64_t>(index));
+// A Prewrite and its Commit. No prewrite_key: /debug/binlog would ask TiKV about it (§2.4),
+// and the answer is no part of what this scenario judges.
+ScenarioTxn MakeScenarioTxn(int64_t start_ts, int64_t commit_ts) {
   ScenarioTxn txn;
   txn.prewrite.set_tp(binlog::BinlogType::Prewrite);
   txn.prewrite.set_start_ts(start_ts);
@@ -116,8 +107,29 @@ ScenarioTxn FreshTxn(SuiteContext& ctx, Target& pump, size_t index) {
   txn.prewrite.set_prewrite_value(EncodePrewriteValue(value));
   txn.commit.set_tp(binlog::BinlogType::Commit);
   txn.commit.set_start_ts(start_ts);
-  txn.commit.set_commit_ts(start_ts + 1);
+  txn.commit.set_commit_ts(commit_ts);
   return txn;
+}
+
+// A transaction with TSOs from the cluster's PD when the suite has it (SuiteOptions::tso);
+// otherwise above everything the pump has stored (its maxCommitTS as its own /status shows
+// it) and at the checker's clock, one millisecond back so TSOs handed out after the write are
+// larger.
+ScenarioTxn FreshTxn(SuiteContext& ctx, Target& pump, size_t index) {
+  if (ctx.options.tso) {
+    // From PD, as TiDB's: above every ts the cluster has handed out (a ts made up from a
+    // clock may lie below what the drainer already synced, which then drops the commit).
+    const int64_t start_ts = ctx.options.tso();
+    return MakeScenarioTxn(start_ts, ctx.options.tso());
+  }
+  int64_t max_commit_ts = 0;
+  if (std::optional<std::string> id = DiscoverPumpNodeId(ctx, pump)) {
+    max_commit_ts = std::max<int64_t>(0, IntOf(PumpRecordSeenBy(ctx, pump, *id), "maxCommitTS"));
+  }
+  const int64_t physical_ms = std::max(ctx.options.now_ms() - 1, ExtractPhysical(max_commit_ts) + 1);
+  const int64_t start_ts =
+      ComposeTs(physical_ms, kScenarioLogicalTop - 1 - 2 * static_cast<int64_t>(index));
+  return MakeScenarioTxn(start_ts, start_ts + 1);
 }
 
 std::unique_ptr<BinlogWriter> MakeWriter(SuiteContext& ctx, size_t index, Target& pump) {

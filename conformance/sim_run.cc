@@ -74,6 +74,7 @@ Result<std::vector<CheckResult>> RunOnSimulation(const sim::SimConfig& config,
     SuiteOptions options = base_options;
     options.now_ms = [&cluster] { return cluster.now_ms(); };
     options.sleep = [&cluster](std::chrono::milliseconds d) { cluster.AdvanceBy(d.count()); };
+    options.tso = [&cluster] { return cluster.NextTso(); };
     options.binlog_writer = [&cluster, &t](size_t k, Target& pump) {
       const int i = t.pump_index.at(k);
       return MakeFunctionBinlogWriter(

@@ -60,6 +60,10 @@ struct SuiteOptions {
   // How the write scenario writes to each pump. Unset: over gRPC to TCP targets (those with
   // raw bytes) with cluster_id; other targets are skipped.
   BinlogWriterFactory binlog_writer;
+  // The cluster's own TSO source (PD), when the suite can reach it (in process, simulated):
+  // the write scenario then takes its start and commit ts from it, as TiDB does. Unset: ts
+  // derived from the checker's clock and the pump's maxCommitTS (TCP targets).
+  std::function<int64_t()> tso;
 };
 
 struct SuiteTargets {

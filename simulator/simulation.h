@@ -96,6 +96,8 @@ class SimulatedCluster {
   // and acknowledged once accepted; a Rollback), so a Commit must reach every drainer in
   // order, like theirs. kUnavailable when the process does not run.
   virtual Status WritePump(int i, const binlog::Binlog& binlog) = 0;
+  // A fresh ts from the world's PD oracle (what its writers take start and commit ts from).
+  virtual int64_t NextTso() = 0;
   // Runs every event due up to now + ms, in time order.
   virtual void AdvanceBy(int64_t ms) = 0;
   // Global virtual time, Unix ms (the TSO oracle's clock).

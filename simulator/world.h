@@ -211,6 +211,7 @@ class World final : public SimulatedCluster {
   std::optional<HttpResponse> HandlePump(int i, const HttpRequest& request) override;
   std::optional<HttpResponse> HandleDrainer(int i, const HttpRequest& request) override;
   Status WritePump(int i, const binlog::Binlog& binlog) override;
+  int64_t NextTso() override { return tso_.Next(); }
   void AdvanceBy(int64_t ms) override;
   int64_t now_ms() const override { return now_ms_; }
 
