@@ -6,7 +6,10 @@
 // Method: one data set (default row-size distribution, Config().binlogs binlogs) is loaded
 // once into the store and the raw baselines; the store then GCs its oldest ~5% so that
 // purged ts exist. Each benchmark iteration times every call individually, alternating the
-// sides block by block (A/B/A/B within the run), and reports medians in microseconds.
+// sides block by block (A/B/A/B within the run), and reports medians in microseconds. The
+// ratios are medians of per-block ratios (a store block's median over the raw block's next
+// to it): the raw miss itself moved 0.38-1.03 us between runs on this shared VM, so only
+// calls timed within a millisecond of each other compare the same machine state.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -17,6 +20,7 @@
 #include "benchmarks/bench_support.h"
 #include "benchmarks/raw_baselines.h"
 #include "benchmarks/workload/prng.h"
+#include "reference/core/assert.h"
 #include "reference/core/tso.h"
 
 namespace tidb_binlog::bench {
@@ -126,35 +130,46 @@ LookupFixture& Fixture() {
   return *fixture;
 }
 
-// Per-call latencies of the three ways to read a record, alternating block by block.
+// Per-call latencies of the three ways to read a record, alternating block by block, and
+// the per-block ratios of the store's median to each raw side's.
 struct Latencies {
   std::vector<double> store, raw_get, raw_get_pread;
+  std::vector<double> block_store_vs_raw_get, block_store_vs_raw_get_pread;
 };
 
-Latencies TimeReads(LookupFixture& f, const std::vector<int64_t>& keys, int64_t* errors) {
+// Appends one block's latencies to *all and returns the block's median.
+double AppendBlock(std::vector<double> block, std::vector<double>* all) {
+  all->insert(all->end(), block.begin(), block.end());
+  return Median(&block);
+}
+
+// The store looks up `store_keys`, the raw sides `raw_keys` (the same keys, except for
+// purged ts, which the raw sides hold: there they look up misses, the goal's baseline).
+Latencies TimeReads(LookupFixture& f, const std::vector<int64_t>& store_keys,
+                    const std::vector<int64_t>& raw_keys, int64_t* errors) {
+  BINLOG_ASSERT(store_keys.size() <= raw_keys.size());
   Latencies out;
   std::string value;
-  for (size_t begin = 0; begin < keys.size(); begin += kLookupBlockCalls) {
-    const size_t n = std::min(kLookupBlockCalls, keys.size() - begin);
-    auto append = [](std::vector<double>* to, std::vector<double> from) {
-      to->insert(to->end(), from.begin(), from.end());
-    };
-    append(&out.raw_get, TimeEachMicros(n, [&](size_t i) {
-             benchmark::DoNotOptimize(f.raw_values->Get(keys[begin + i], &value));
-           }));
-    append(&out.store, TimeEachMicros(n, [&](size_t i) {
-             auto result = f.store->Lookup(keys[begin + i]);
-             *errors += !result.ok() && result.status().code() != StatusCode::kNotFound;
-             benchmark::DoNotOptimize(result);
-           }));
-    append(&out.raw_get_pread, TimeEachMicros(n, [&](size_t i) {
-             std::string pointer;
-             if (!f.raw_index->Get(keys[begin + i], &pointer)) return;
-             uint64_t offset = 0;
-             uint32_t length = 0;
-             DecodeRawPointer(pointer, &offset, &length);
-             f.raw_file->Read(offset, length, &value);
-           }));
+  for (size_t begin = 0; begin < store_keys.size(); begin += kLookupBlockCalls) {
+    const size_t n = std::min(kLookupBlockCalls, store_keys.size() - begin);
+    const double raw_get = AppendBlock(TimeEachMicros(n, [&](size_t i) {
+      benchmark::DoNotOptimize(f.raw_values->Get(raw_keys[begin + i], &value));
+    }), &out.raw_get);
+    const double store = AppendBlock(TimeEachMicros(n, [&](size_t i) {
+      auto result = f.store->Lookup(store_keys[begin + i]);
+      *errors += !result.ok() && result.status().code() != StatusCode::kNotFound;
+      benchmark::DoNotOptimize(result);
+    }), &out.store);
+    const double raw_get_pread = AppendBlock(TimeEachMicros(n, [&](size_t i) {
+      std::string pointer;
+      if (!f.raw_index->Get(raw_keys[begin + i], &pointer)) return;
+      uint64_t offset = 0;
+      uint32_t length = 0;
+      DecodeRawPointer(pointer, &offset, &length);
+      f.raw_file->Read(offset, length, &value);
+    }), &out.raw_get_pread);
+    out.block_store_vs_raw_get.push_back(store / raw_get);
+    out.block_store_vs_raw_get_pread.push_back(store / raw_get_pread);
   }
   return out;
 }
@@ -172,16 +187,27 @@ int64_t CountWrongAnswers(LookupFixture& f) {
   return wrong;
 }
 
+// Levels below L0 that hold index files: a miss probes one filter in each (raw: one level).
+double NonEmptyLevels(RocksDbBinlogStore* store) {
+  constexpr int kLevels = 7;  // RocksDB's default num_levels
+  double levels = 0;
+  for (int level = 1; level < kLevels; ++level) {
+    const std::string name = "rocksdb.num-files-at-level" + std::to_string(level);
+    levels += IndexIntProperty(store, name) > 0;
+  }
+  return levels;
+}
+
 void BM_Lookup(benchmark::State& state) {
   LookupFixture& f = Fixture();
   // Warm-up pass (PERFORMANCE.md §6 protocol), which also checks the answers.
   const int64_t wrong = CountWrongAnswers(f);
   for (auto _ : state) {
     int64_t errors = 0;
-    Latencies hit = TimeReads(f, f.hits, &errors);
-    Latencies miss = TimeReads(f, f.misses, &errors);
-    Latencies purged = TimeReads(f, f.purged, &errors);
-    Latencies beyond = TimeReads(f, f.beyond, &errors);
+    Latencies hit = TimeReads(f, f.hits, f.hits, &errors);
+    Latencies miss = TimeReads(f, f.misses, f.misses, &errors);
+    Latencies purged = TimeReads(f, f.purged, f.misses, &errors);
+    Latencies beyond = TimeReads(f, f.beyond, f.beyond, &errors);
     const double store_hit = Median(&hit.store);
     const double raw_hit = Median(&hit.raw_get);
     const double raw_pread = Median(&hit.raw_get_pread);
@@ -194,20 +220,23 @@ void BM_Lookup(benchmark::State& state) {
     state.counters["store_hit_us"] = store_hit;
     state.counters["raw_get_hit_us"] = raw_hit;
     state.counters["raw_get_pread_us"] = raw_pread;
-    state.counters["ratio_hit_vs_raw_get"] = store_hit / raw_hit;          // L3 goal <= 1.5
-    state.counters["ratio_hit_vs_get_pread"] = store_hit / raw_pread;      // L3 as in §6
+    // L3 goal <= 1.5 (the second as §6 words it)
+    state.counters["ratio_hit_vs_raw_get"] = Median(&hit.block_store_vs_raw_get);
+    state.counters["ratio_hit_vs_get_pread"] = Median(&hit.block_store_vs_raw_get_pread);
     state.counters["store_miss_us"] = store_miss;
     state.counters["store_purged_us"] = store_purged;
     state.counters["raw_miss_us"] = raw_miss;
-    state.counters["ratio_miss_vs_raw_miss"] = store_miss / raw_miss;      // L4 goal <= 1.0
-    state.counters["ratio_purged_vs_raw_miss"] = store_purged / raw_miss;  // L4 goal <= 1.0
+    // L4 goal <= 1.0 for both
+    state.counters["ratio_miss_vs_raw_miss"] = Median(&miss.block_store_vs_raw_get);
+    state.counters["ratio_purged_vs_raw_miss"] = Median(&purged.block_store_vs_raw_get);
     state.counters["store_beyond_us"] = store_beyond;
     state.counters["raw_beyond_us"] = raw_beyond;
-    state.counters["ratio_beyond_vs_raw_miss"] = store_beyond / raw_beyond;  // info
+    state.counters["ratio_beyond_vs_raw_miss"] = Median(&beyond.block_store_vs_raw_get);  // info
     state.counters["binlogs"] = static_cast<double>(f.keys.size());
     RocksDbBinlogStore* store = f.store.get();
     state.counters["store_index_l0_files"] =
         IndexIntProperty(store, "rocksdb.num-files-at-level0");
+    state.counters["store_index_sorted_levels"] = NonEmptyLevels(store);
     state.counters["store_index_memtable_keys"] =
         IndexIntProperty(store, "rocksdb.num-entries-active-mem-table") +
         IndexIntProperty(store, "rocksdb.num-entries-imm-mem-tables");

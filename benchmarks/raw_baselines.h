@@ -33,7 +33,8 @@ class RawKv {
   void Write(std::span<const int64_t> ts, std::span<const std::string> values, bool sync);
   // True and the value if present.
   bool Get(int64_t ts, std::string* value);
-  // Flushes the memtable and waits for compactions, so lookups see a settled LSM.
+  // Flushes the memtable, compacts everything into one level and waits for compactions, so
+  // lookups see a settled LSM of the same shape in every run.
   void Settle();
 
  private:

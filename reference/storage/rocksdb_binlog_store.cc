@@ -113,6 +113,13 @@ ValuePointer DecodePosition(uint64_t position) {
           position & ((uint64_t{1} << kPositionOffsetBits) - 1)};
 }
 
+// Point reads of the index use default options, built once: a ReadOptions is some 30
+// fields (a std::function and shared_ptrs among them), measurable on a ~0.5 us miss.
+const rocksdb::ReadOptions& IndexReadOptions() {
+  static const rocksdb::ReadOptions options;
+  return options;
+}
+
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return Status::Ok();
   if (s.IsCorruption()) return Status::Corruption(what + ": " + s.ToString());
@@ -751,7 +758,7 @@ void RocksDbBinlogStore::Acknowledge(const std::vector<std::unique_ptr<Group>>& 
 Result<binlog::Binlog> RocksDbBinlogStore::ReadIndexed(int64_t ts, size_t* payload_bytes) {
   rocksdb::PinnableSlice value;
   rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), FamilyOf(ts), TsKey(ts), &value);
+      db_->Get(IndexReadOptions(), FamilyOf(ts), TsKey(ts), &value);
   if (s.IsNotFound()) return Status::NotFound(kBinlogNotFoundMessage);
   if (!s.ok()) {
     read_errors_.fetch_add(1);
