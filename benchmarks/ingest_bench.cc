@@ -10,6 +10,7 @@
 // directories. I3: each iteration alternates the sides in short slices (SyncSlices) and
 // reports the median of the per-slice ratios. Repetitions give A/B/A/B and median aggregates.
 #include <benchmark/benchmark.h>
+#include <time.h>
 
 #include <array>
 #include <atomic>
@@ -48,6 +49,14 @@ constexpr size_t kSyncSliceRecords = 4096;
 constexpr size_t kSmokeSyncSliceRecords = 256;
 
 constexpr double kBytesPerMegabyte = 1e6;
+constexpr double kMicrosPerSecond = 1e6;
+
+// CPU time of the whole process (every thread), seconds.
+double ProcessCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
 
 // The 1 KiB data set, and how much of it the durable-ingest goal writes.
 struct IngestData {
@@ -83,6 +92,33 @@ const IngestData& Data() {
     RegisterCleanup([] { ingest.reset(); });
   }
   return *ingest;
+}
+
+// All writers start together; returns the wall time until the last one is done.
+double ConcurrentSeconds(BinlogStore* store,
+                         const std::vector<std::vector<binlog::Binlog>>& per_writer,
+                         size_t per_call) {
+  std::atomic<int64_t> errors{0};
+  std::latch start(static_cast<std::ptrdiff_t>(per_writer.size()) + 1);
+  std::vector<std::thread> writers;
+  for (const auto& mine : per_writer) {
+    writers.emplace_back([store, &errors, &start, &mine, per_call] {
+      const std::span<const binlog::Binlog> all(mine);
+      start.arrive_and_wait();
+      for (size_t i = 0; i < all.size(); i += per_call) {
+        const auto part = all.subspan(i, std::min(per_call, all.size() - i));
+        const Status status = part.size() == 1 ? store->Write(part[0]) : store->WriteBatch(part);
+        errors += !status.ok();
+      }
+    });
+  }
+  start.arrive_and_wait();
+  const double begin = NowSeconds();
+  for (std::thread& writer : writers) writer.join();
+  const double seconds = NowSeconds() - begin;
+  CheckOk(errors == 0 ? Status::Ok() : Status::IoError("concurrent writes failed"),
+          "concurrent ingest");
+  return seconds;
 }
 
 double RawRocksDbSeconds(const Dataset& data) {
@@ -121,6 +157,42 @@ void BM_IngestNoSync(benchmark::State& state) {
 }
 BENCHMARK(BM_IngestNoSync)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
 
+// Info, no goal: the I3 writers' path (32 concurrent writers x WriteBatch(4)) with sync off,
+// i.e. its CPU cost alone: the ceiling of ratio_32x4_vs_raw when fdatasync is fast. Same
+// records as I3 (the sync prefix), compared with I1's raw RocksDB WriteBatch(128) of them.
+void BM_IngestConcurrentNoSync(benchmark::State& state) {
+  const IngestData& ingest = Data();
+  const double megabytes = ingest.sync_payload_bytes / kBytesPerMegabyte;
+  Dataset prefix;
+  prefix.index_ts.assign(ingest.data.index_ts.begin(),
+                         ingest.data.index_ts.begin() + static_cast<ptrdiff_t>(ingest.sync_count));
+  prefix.encoded.assign(ingest.data.encoded.begin(),
+                        ingest.data.encoded.begin() + static_cast<ptrdiff_t>(ingest.sync_count));
+  const auto per_writer = SplitByTransaction(ingest.data, 0, ingest.sync_count, kSyncWriters);
+  for (auto _ : state) {
+    const double raw_seconds = RawRocksDbSeconds(prefix);
+    ScratchDir dir("ingest-concurrent");
+    auto store = OpenStore(dir.path(), /*sync=*/false);
+    const double cpu_start = ProcessCpuSeconds();
+    const double store_seconds = ConcurrentSeconds(store.get(), per_writer, kSyncWriterBatch);
+    const double cpu_seconds = ProcessCpuSeconds() - cpu_start;
+    CheckOk(store->Close(), "close store");
+    // CPU of every thread (callers, the store's, RocksDB's) per record: what caps the
+    // durable path on a small box.
+    state.counters["store_cpu_us_per_binlog"] =
+        cpu_seconds * kMicrosPerSecond / static_cast<double>(ingest.sync_count);
+    state.SetIterationTime(store_seconds);
+    state.counters["store_32x4_nosync_MBps"] = megabytes / store_seconds;
+    state.counters["raw_rocksdb_MBps"] = megabytes / raw_seconds;
+    state.counters["ratio_vs_raw_rocksdb"] = raw_seconds / store_seconds;
+    state.counters["binlogs"] = static_cast<double>(ingest.sync_count);
+  }
+}
+BENCHMARK(BM_IngestConcurrentNoSync)
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+
 // I3 runs its sides in alternating slices of the sync prefix (raw, store 32x4, store 32x1,
 // raw, ...) on sinks kept open for the whole iteration, and gates on the median of the
 // per-slice ratios: this VM's fdatasync throughput swings 10-300 MB/s from one second to the
@@ -153,32 +225,6 @@ class SyncSlices {
   }
 
  private:
-  // All writers start together; returns the wall time until the last one is done.
-  static double ConcurrentSeconds(BinlogStore* store,
-                                  const std::vector<std::vector<binlog::Binlog>>& per_writer,
-                                  size_t per_call) {
-    std::atomic<int64_t> errors{0};
-    std::latch start(static_cast<std::ptrdiff_t>(per_writer.size()) + 1);
-    std::vector<std::thread> writers;
-    for (const auto& mine : per_writer) {
-      writers.emplace_back([store, &errors, &start, &mine, per_call] {
-        const std::span<const binlog::Binlog> all(mine);
-        start.arrive_and_wait();
-        for (size_t i = 0; i < all.size(); i += per_call) {
-          const auto part = all.subspan(i, std::min(per_call, all.size() - i));
-          const Status status = part.size() == 1 ? store->Write(part[0]) : store->WriteBatch(part);
-          errors += !status.ok();
-        }
-      });
-    }
-    start.arrive_and_wait();
-    const double begin = NowSeconds();
-    for (std::thread& writer : writers) writer.join();
-    const double seconds = NowSeconds() - begin;
-    CheckOk(errors == 0 ? Status::Ok() : Status::IoError("durable writes failed"), "sync ingest");
-    return seconds;
-  }
-
   const IngestData& ingest_;
   ScratchDir dir_{"sync"};
   RawFile raw_file_;

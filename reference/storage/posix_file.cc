@@ -3,7 +3,12 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <vector>
 
 #include <cerrno>
 #include <cstdio>
@@ -38,6 +43,35 @@ Status WriteAllAt(int fd, std::string_view bytes, int64_t offset, const std::str
     if (n < 0) return ErrnoStatus("write", path);
     bytes.remove_prefix(static_cast<size_t>(n));
     offset += n;
+  }
+  return Status::Ok();
+}
+
+Status WriteAllAtV(int fd, std::span<const std::string_view> parts, int64_t offset,
+                   const std::string& path) {
+  std::vector<iovec> iov;
+  iov.reserve(std::min<size_t>(parts.size(), IOV_MAX));
+  size_t next = 0;       // first part not wholly written
+  size_t next_skip = 0;  // bytes of parts[next] already written (after a short write)
+  while (next < parts.size()) {
+    iov.clear();
+    for (size_t i = next; i < parts.size() && iov.size() < IOV_MAX; ++i) {
+      const size_t skip = i == next ? next_skip : 0;
+      iov.push_back({const_cast<char*>(parts[i].data()) + skip, parts[i].size() - skip});
+    }
+    ssize_t n =
+        ::pwritev(fd, iov.data(), static_cast<int>(iov.size()), static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoStatus("write", path);
+    offset += n;
+    // Advance past what was written: whole parts, then into the first unfinished one.
+    auto left = static_cast<size_t>(n);
+    while (next < parts.size() && left >= parts[next].size() - next_skip) {
+      left -= parts[next].size() - next_skip;
+      ++next;
+      next_skip = 0;
+    }
+    next_skip += left;
   }
   return Status::Ok();
 }

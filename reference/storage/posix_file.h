@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,12 @@ Status WriteAll(int fd, std::string_view bytes, const std::string& path);
 // Writes all of `bytes` at `offset` (pwrite(2), EINTR retried); the file position is not
 // used. On failure a prefix of `bytes` may have reached the file.
 Status WriteAllAt(int fd, std::string_view bytes, int64_t offset, const std::string& path);
+
+// Writes `parts` one after the other from `offset` (pwritev(2) of up to IOV_MAX parts at a
+// time, EINTR and short writes retried): what WriteAllAt of their concatenation writes,
+// without building it. On failure a prefix may have reached the file.
+Status WriteAllAtV(int fd, std::span<const std::string_view> parts, int64_t offset,
+                   const std::string& path);
 
 // Creates `dir` and any missing parents; OK if it exists. Errors read
 // "create directory <dir>: <reason>".

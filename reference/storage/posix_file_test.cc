@@ -1,13 +1,17 @@
 // Goal: the shared POSIX helpers do what their callers' durability and error contracts rely
-// on: whole writes at the position or an offset, directory creation and fsync, an exclusive
-// lock that reports "in use" as kBusy with the caller's text, atomic replacement with the
-// asked mode and no temporary left behind, and "<what> <path>: <strerror>" errors.
+// on: whole writes at the position or an offset (from one buffer or several), directory
+// creation and fsync, an exclusive lock that reports "in use" as kBusy with the caller's
+// text, atomic replacement with the asked mode and no temporary left behind, and
+// "<what> <path>: <strerror>" errors.
 // Method: real files in a per-test directory under testing::TempDir().
 #include "reference/storage/posix_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
+
+#include <climits>
 
 #include <cerrno>
 #include <cstring>
@@ -15,6 +19,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -82,6 +88,34 @@ TEST_F(PosixFileTest, WriteAllAtWritesAtTheOffsetOnly) {
   EXPECT_EQ(Contents(path), "012ab56789Z");
 }
 
+TEST_F(PosixFileTest, WriteAllAtVWritesThePartsInOrderAtTheOffset) {
+  const std::string path = Path("f");
+  int fd = OpenForWrite(path);
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(WriteAll(fd, "0123456789", path).ok());
+  const std::vector<std::string_view> parts = {"ab", "", "cde", "f"};
+  ASSERT_TRUE(WriteAllAtV(fd, parts, 2, path).ok());
+  ::close(fd);
+  EXPECT_EQ(Contents(path), "01abcdef89");
+}
+
+// More parts than one pwritev takes (IOV_MAX): the rest follow at the right offsets.
+TEST_F(PosixFileTest, WriteAllAtVWritesMorePartsThanOneCallTakes) {
+  const std::string path = Path("f");
+  int fd = OpenForWrite(path);
+  ASSERT_GE(fd, 0);
+  std::vector<std::string> owned;
+  std::string expected;
+  for (int i = 0; i < 2 * IOV_MAX + 7; ++i) {
+    owned.push_back(std::to_string(i) + ",");
+    expected += owned.back();
+  }
+  const std::vector<std::string_view> parts(owned.begin(), owned.end());
+  ASSERT_TRUE(WriteAllAtV(fd, parts, 0, path).ok());
+  ::close(fd);
+  EXPECT_EQ(Contents(path), expected);
+}
+
 TEST_F(PosixFileTest, WriteErrorsNameTheFile) {
   const std::string path = Path("f");
   int fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, kPrivateMode);
@@ -89,6 +123,9 @@ TEST_F(PosixFileTest, WriteErrorsNameTheFile) {
   EXPECT_EQ(WriteAll(fd, "x", path).message(),
             "write " + path + ": " + std::strerror(EBADF));
   EXPECT_EQ(WriteAllAt(fd, "x", 0, path).message(),
+            "write " + path + ": " + std::strerror(EBADF));
+  const std::vector<std::string_view> parts = {"x"};
+  EXPECT_EQ(WriteAllAtV(fd, parts, 0, path).message(),
             "write " + path + ": " + std::strerror(EBADF));
   ::close(fd);
 }

@@ -1,8 +1,10 @@
 #include "reference/storage/rocksdb_binlog_store.h"
 
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <sys/resource.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -31,10 +33,6 @@ constexpr size_t kGroupSmallFirstBytes = size_t{128} << 10;
 // three are in flight only while a slow fdatasync lets small groups pile up; past this the
 // writer stops taking requests (and the bounded request queue stops the callers).
 constexpr size_t kInFlightGroupsMax = 16;
-// The writer keeps its group-encoding buffer for the next group (no allocation, and no
-// page faults of a fresh mmap'ed block, per group) unless an oversized request grew it past
-// this.
-constexpr size_t kGroupBufferKeepBytesMax = size_t{4} << 20;
 // Free space is re-read with statfs at most this often (upstream: every 3 s).
 constexpr int64_t kSpaceRefreshIntervalMilliseconds = 3000;
 // Index entries per RocksDB write while replaying the value log at Open.
@@ -72,6 +70,30 @@ const std::string kHandlePointerKey = "!binlog!handlePointer";
 const std::string kHeadPointerKey = "!binlog!headPointer";
 
 int64_t EncodeTso(int64_t milliseconds) { return milliseconds << kTsoLogicalBits; }
+
+// A request's acknowledgement is a futex word (0 = pending, kAcknowledged = done) rather than
+// a mutex + condition variable: the writer's wake is one FUTEX_WAKE and the woken caller
+// takes no lock, so it never wakes only to block on a mutex the writer still holds (measured:
+// ~4 futex calls and ~2.8 context switches per request with the mutex, on 32 writers).
+constexpr uint32_t kAcknowledged = 1;
+static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t) &&
+              std::atomic<uint32_t>::is_always_lock_free);
+
+uint32_t* FutexWord(std::atomic<uint32_t>* word) { return reinterpret_cast<uint32_t*>(word); }
+
+// Blocks until *word is no longer 0 (spurious wakes and EINTR just check again).
+void WaitWhileZero(std::atomic<uint32_t>* word) {
+  while (word->load(std::memory_order_acquire) == 0) {
+    ::syscall(SYS_futex, FutexWord(word), FUTEX_WAIT_PRIVATE, 0, nullptr, nullptr, 0);
+  }
+}
+
+// Wakes the thread waiting on *word. Only the address is used: the word may already be gone
+// (its waiter saw it set and returned), and a wake of whatever waits there later is spurious
+// for that waiter, which checks its word again.
+void WakeOne(std::atomic<uint32_t>* word) {
+  ::syscall(SYS_futex, FutexWord(word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+}
 
 std::string TsKey(int64_t ts) {
   std::string key = kTsKeyPrefix;
@@ -190,8 +212,9 @@ class IndexCompactionFilter final : public rocksdb::CompactionFilter {
   std::atomic<int64_t> drop_up_to_{INT64_MIN};
 };
 
+// A binlog of a request; its record (header + encoded payload) is in the request's records.
 struct RocksDbBinlogStore::Item {
-  std::string payload;
+  size_t payload_bytes;
   int64_t key;
   binlog::BinlogType tp;
   int64_t start_ts;
@@ -199,15 +222,19 @@ struct RocksDbBinlogStore::Item {
 };
 
 // A caller's write, on its stack until acknowledged. The acknowledgement goes through the
-// request's own mutex, not queue_mutex_, so that callers woken together do not queue up on
-// the pipeline's lock (and the writer does not hold it while waking them).
+// request's own futex word, not queue_mutex_, so that callers woken together do not queue
+// up on the pipeline's lock (and the writer does not hold it while waking them).
 struct RocksDbBinlogStore::Request {
   std::vector<Item> items;
-  size_t bytes = 0;
-  std::mutex mutex;  // guards status and done
-  std::condition_variable cv;
-  Status status;
-  bool done = false;
+  // The items' value-log records, encoded by the caller (in parallel with other callers and
+  // the writer thread), written by the writer as they are.
+  std::string records;
+  size_t bytes = 0;  // payload bytes
+  Status status;  // written by the writer before it releases `acknowledged`
+  std::atomic<uint32_t> acknowledged{0};  // futex word: kAcknowledged once status is final
+  // Set by the writer (before `acknowledged`) on the first request of the groups it
+  // acknowledges together: the other requests' words, which this request's caller wakes.
+  std::vector<std::atomic<uint32_t>*> wake_after;
 };
 
 // Requests written to the value log with one write, and what their index write will persist.
@@ -466,18 +493,28 @@ Status RocksDbBinlogStore::CheckSpace(std::span<const binlog::Binlog> binlogs) {
   return Status::Ok();
 }
 
-// Encodes the binlogs into *request; an empty request means nothing to write (probes only).
+// Encodes the binlogs into *request: each one's value-log record, protobuf serialized in
+// place after its header. An empty request means nothing to write (probes only).
 Status RocksDbBinlogStore::PrepareRequest(std::span<const binlog::Binlog> binlogs,
                                           Request* request) {
+  request->items.reserve(binlogs.size());
   for (const binlog::Binlog& b : binlogs) {
     if (IsProbe(b)) continue;  // TiDB's empty probe: accepted and dropped
-    Item item{b.SerializeAsString(), BinlogIndexTs(b), b.tp(), b.start_ts(), b.commit_ts()};
-    request->bytes += item.payload.size();
-    request->items.push_back(std::move(item));
-  }
-  if (request->bytes > kWriteRequestBytesMax) {
-    return Status::InvalidArgument("binlog write of " + std::to_string(request->bytes) +
-                                   " bytes exceeds " + std::to_string(kWriteRequestBytesMax));
+    const size_t payload_bytes = b.ByteSizeLong();
+    request->bytes += payload_bytes;
+    if (request->bytes > kWriteRequestBytesMax) {
+      return Status::InvalidArgument("binlog write of at least " +
+                                     std::to_string(request->bytes) + " bytes exceeds " +
+                                     std::to_string(kWriteRequestBytesMax));
+    }
+    AppendRecordInPlace(
+        payload_bytes,
+        [&b](char* payload) {
+          b.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(payload));
+        },
+        &request->records);
+    request->items.push_back(
+        Item{payload_bytes, BinlogIndexTs(b), b.tp(), b.start_ts(), b.commit_ts()});
   }
   return Status::Ok();
 }
@@ -498,12 +535,9 @@ Status RocksDbBinlogStore::Enqueue(std::span<const binlog::Binlog> binlogs) {
     queue_.push_back(&request);
     queue_cv_.notify_one();
   }
-  Status status;
-  {
-    std::unique_lock lock(request.mutex);
-    request.cv.wait(lock, [&] { return request.done; });
-    status = std::move(request.status);
-  }
+  WaitWhileZero(&request.acknowledged);
+  for (std::atomic<uint32_t>* word : request.wake_after) WakeOne(word);
+  Status status = std::move(request.status);
   // This caller is awake: a sync held back for the acknowledged callers may start now. The
   // lock orders the notification after the sync thread's check of the count.
   if (acked_waking_.fetch_sub(1) == 1) {
@@ -595,14 +629,15 @@ std::unique_ptr<RocksDbBinlogStore::Group> RocksDbBinlogStore::WriteGroup(
     group->status = Status::IoError(read_only_reason_);
     return group;
   }
-  std::string& records = group_buffer_;
-  records.clear();
-  if (records.capacity() > kGroupBufferKeepBytesMax) records.shrink_to_fit();
+  std::vector<std::string_view>& parts = group_parts_;
+  parts.clear();
+  size_t bytes = 0;
   int64_t max_ts = 0;
   size_t prewrites = 0;
   for (const Request* r : group->requests) {
+    parts.emplace_back(r->records);
+    bytes += r->records.size();
     for (const Item& item : r->items) {
-      AppendRecord(item.payload, &records);
       max_ts = std::max(max_ts, item.key);
       prewrites += item.tp == binlog::Prewrite;
     }
@@ -613,20 +648,20 @@ std::unique_ptr<RocksDbBinlogStore::Group> RocksDbBinlogStore::WriteGroup(
     group->status = Status::ResourceExhausted("too many prewrites waiting for their commit");
     return group;
   }
-  auto start = vlog_->Write(records, max_ts);
+  auto start = vlog_->Write(parts, max_ts);
   if (!start.ok()) {
     group->status = start.status();
     return group;
   }
   group->start = *start;
-  group->end = {start->fid, start->offset + records.size()};
+  group->end = {start->fid, start->offset + bytes};
   uint64_t offset = start->offset;
   for (const Request* r : group->requests) {
     for (const Item& item : r->items) {
       Status s = sorter_.Add(item.tp, item.start_ts, item.commit_ts,
                              EncodePosition({start->fid, offset}));
       BINLOG_ASSERT(s.ok());  // capacity was checked above
-      offset += kRecordHeaderBytes + item.payload.size();
+      offset += kRecordHeaderBytes + item.payload_bytes;
     }
   }
   group->max_index_ts = max_ts;
@@ -711,7 +746,7 @@ void RocksDbBinlogStore::IndexGroups(const std::vector<std::unique_ptr<Group>>& 
       for (const Item& item : r->items) {
         batch.Put(FamilyOf(item.key), TsKey(item.key),
                   ValuePointer{group->start.fid, offset}.Encode());
-        offset += kRecordHeaderBytes + item.payload.size();
+        offset += kRecordHeaderBytes + item.payload_bytes;
       }
     }
     max_index_ts = std::max(max_index_ts, group->max_index_ts);
@@ -739,18 +774,35 @@ void RocksDbBinlogStore::IndexGroups(const std::vector<std::unique_ptr<Group>>& 
   all_matched_.store(last->all_matched);
 }
 
-// Wakes the groups' callers (writer thread, without queue_mutex_). A request is the caller's
-// stack object: it may be gone as soon as its mutex is released with done set.
+// Acknowledges the groups' requests (writer thread, without queue_mutex_) but wakes only the
+// first caller, which wakes the others: a wake costs the waker a few microseconds of a
+// futex call and a cross-CPU wake-up, and the writer thread is the pipeline's serial stage
+// (measured on 32 writers x WriteBatch(4), 2 cores: the wakes were a quarter of its time),
+// while the first caller wakes the rest on the other core as the writer goes on. A request
+// is the caller's stack object: it may be gone as soon as `acknowledged` is set, so only its
+// word's address is used after that (WakeOne).
 void RocksDbBinlogStore::Acknowledge(const std::vector<std::unique_ptr<Group>>& groups) {
+  Request* first = nullptr;
+  std::vector<std::atomic<uint32_t>*> others;
   for (const auto& group : groups) {
     if (!group->status.ok()) write_errors_.fetch_add(1);
     for (Request* r : group->requests) {
-      std::lock_guard lock(r->mutex);
       r->status = group->status;
-      r->done = true;
-      r->cv.notify_one();
+      if (first == nullptr) {
+        first = r;
+        continue;
+      }
+      // Set before `first` is woken: a caller that finds its word set without a wake (it
+      // had not slept yet) just returns, and a later WakeOne of its word is harmless.
+      r->acknowledged.store(kAcknowledged, std::memory_order_release);
+      others.push_back(&r->acknowledged);
     }
   }
+  if (first == nullptr) return;
+  first->wake_after = std::move(others);
+  std::atomic<uint32_t>* word = &first->acknowledged;
+  word->store(kAcknowledged, std::memory_order_release);
+  WakeOne(word);
 }
 
 // ---- read path ----

@@ -13,16 +13,18 @@
 //                         them whole). A kv/ with "ts:" keys in the default family (older
 //                         layout) is refused with kCorruption.
 //
-// Writes are group-committed in a pipeline of two threads: the writer thread writes a group
-// (one vlog write, no sync) and feeds it to the CommitSorter, while the sync thread
-// fdatasyncs every group written so far (so group N is being synced while group N+1 is
-// written; a sync waits while acknowledged callers are still coming back with their next
-// request, so that it covers them too); then, in log order, the writer thread puts the synced groups' index entries,
-// headPointer, maxCommitTS and handlePointer in one RocksDB WriteBatch (WAL on, unsynced: the
-// vlog is the durable log), publishes MaxCommitTS and acknowledges. A write is acknowledged
-// only once the fdatasync covering it returned OK; after a failed fdatasync the store
-// refuses every later write (read-only). Open() replays the vlog from min(headPointer,
-// handlePointer).
+// Writes are group-committed in a pipeline of two threads. Each caller encodes its own
+// value-log records (protobuf serialized in place, CRC) before queueing them; the writer
+// thread writes a group (the callers' buffers with one pwritev, no sync) and feeds it to the
+// CommitSorter, while the sync thread fdatasyncs every group written so far (so group N is
+// being synced while group N+1 is written; a sync waits while acknowledged callers are still
+// coming back with their next request, so that it covers them too); then, in log order, the
+// writer thread puts the synced groups' index entries, headPointer, maxCommitTS and
+// handlePointer in one RocksDB WriteBatch (WAL on, unsynced: the vlog is the durable log),
+// publishes MaxCommitTS and acknowledges: it wakes the first caller, which wakes the others.
+// A write is acknowledged only once the fdatasync covering it returned OK; after a failed
+// fdatasync the store refuses every later write (read-only). Open() replays the vlog from
+// min(headPointer, handlePointer).
 // GC, in a background thread at lower CPU priority, unlinks whole vlog files, drops whole
 // index files and compacts away the index keys left at or below the bound (RunGc).
 //
@@ -38,6 +40,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -200,7 +203,8 @@ class RocksDbBinlogStore final : public BinlogStore {
   std::thread writer_thread_;
   std::thread sync_thread_;  // only when options_.sync
   CommitSorter sorter_;  // writer thread only (and Open before it starts)
-  std::string group_buffer_;  // writer thread only: the records of the group being written
+  // Writer thread only: the requests' record buffers of the group being written (reused).
+  std::vector<std::string_view> group_parts_;
   std::string read_only_reason_;  // writer thread only; non-empty once writes are refused
 
   std::atomic<int64_t> max_commit_ts_{0};

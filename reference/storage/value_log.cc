@@ -22,14 +22,20 @@ constexpr size_t kReadAheadBytes = 4096;
 // fid is printed with this many digits, as upstream (fmt "%06d.vlog").
 constexpr int kFidDigits = 6;
 
+void EncodeFixed32(char* b, uint32_t v) {
+  for (int i = 0; i < 4; ++i) b[i] = static_cast<char>(v >> (8 * i));
+}
+void EncodeFixed64(char* b, uint64_t v) {
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(v >> (8 * i));
+}
 void PutFixed32(std::string* out, uint32_t v) {
   char b[4];
-  for (int i = 0; i < 4; ++i) b[i] = static_cast<char>(v >> (8 * i));
+  EncodeFixed32(b, v);
   out->append(b, 4);
 }
 void PutFixed64(std::string* out, uint64_t v) {
   char b[8];
-  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(v >> (8 * i));
+  EncodeFixed64(b, v);
   out->append(b, 8);
 }
 uint32_t GetFixed32(const char* p) {
@@ -149,10 +155,16 @@ Result<ValuePointer> ValuePointer::Decode(std::string_view bytes) {
 }
 
 void AppendRecord(std::string_view payload, std::string* out) {
-  PutFixed32(out, kRecordMagic);
-  PutFixed64(out, payload.size());
-  PutFixed32(out, crc32c::Value(payload.data(), payload.size()));
+  char header[kRecordHeaderBytes];
+  EncodeRecordHeader(payload, header);
+  out->append(header, kRecordHeaderBytes);
   out->append(payload);
+}
+
+void EncodeRecordHeader(std::string_view payload, char* header) {
+  EncodeFixed32(header, kRecordMagic);
+  EncodeFixed64(header + 4, payload.size());
+  EncodeFixed32(header + 12, crc32c::Value(payload.data(), payload.size()));
 }
 
 std::string ValueLogFilePath(const std::string& dir, uint32_t fid) {
@@ -347,11 +359,18 @@ ValuePointer ValueLog::Synced() const {
 }
 
 Result<ValuePointer> ValueLog::Write(std::string_view records, int64_t max_index_ts) {
+  return Write(std::span<const std::string_view>(&records, 1), max_index_ts);
+}
+
+Result<ValuePointer> ValueLog::Write(std::span<const std::string_view> parts,
+                                     int64_t max_index_ts) {
   BINLOG_RETURN_IF_ERROR(broken());
   if (write_offset_ >= options_.file_bytes_max) BINLOG_RETURN_IF_ERROR(Rotate());
   const ValuePointer start{current_->fid, write_offset_};
-  Status s = posix_file::WriteAllAt(current_->fd, records, static_cast<int64_t>(write_offset_),
-                                    current_->path);
+  size_t bytes = 0;
+  for (std::string_view part : parts) bytes += part.size();
+  Status s = posix_file::WriteAllAtV(current_->fd, parts, static_cast<int64_t>(write_offset_),
+                                     current_->path);
   if (!s.ok()) {
     // Cut back a partial write so the next group starts where the index expects it. The
     // cut is above every earlier record, so a SyncTo running meanwhile loses nothing.
@@ -359,7 +378,7 @@ Result<ValuePointer> ValueLog::Write(std::string_view records, int64_t max_index
     return s;
   }
   std::unique_lock lock(files_mutex_);
-  write_offset_ += records.size();
+  write_offset_ += bytes;
   current_max_ts_ = std::max(current_max_ts_, max_index_ts);
   return start;
 }

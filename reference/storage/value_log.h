@@ -34,6 +34,7 @@
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -61,6 +62,21 @@ struct ValuePointer {
 
 // Appends one record (header + payload) to *out.
 void AppendRecord(std::string_view payload, std::string* out);
+
+// Writes the kRecordHeaderBytes header of a record holding `payload` (magic, length, CRC) to
+// `header`.
+void EncodeRecordHeader(std::string_view payload, char* header);
+
+// AppendRecord for a payload that `fill(char* payload)` writes in place (exactly
+// payload_bytes bytes, e.g. a protobuf serialized straight into the record): no copy.
+template <typename Fill>
+void AppendRecordInPlace(size_t payload_bytes, Fill&& fill, std::string* out) {
+  const size_t at = out->size();
+  out->resize(at + kRecordHeaderBytes + payload_bytes);
+  char* header = out->data() + at;
+  fill(header + kRecordHeaderBytes);
+  EncodeRecordHeader(std::string_view(header + kRecordHeaderBytes, payload_bytes), header);
+}
 
 // The path of file `fid` in `dir` ("<dir>/000042.vlog").
 std::string ValueLogFilePath(const std::string& dir, uint32_t fid);
@@ -95,6 +111,9 @@ class ValueLog {
   // LevelDB/PostgreSQL "fsyncgate" rule), so the log must not pretend later writes are
   // durable.
   Result<ValuePointer> Write(std::string_view records, int64_t max_index_ts);
+  // The same for records in several buffers, written in order with one pwritev (no copy
+  // into one buffer); they end at {fid, offset + the parts' total size}.
+  Result<ValuePointer> Write(std::span<const std::string_view> parts, int64_t max_index_ts);
 
   // Makes every record ending at or before `end` (a position a Write returned, or its
   // records' end) durable: one fdatasync of end's file unless Synced() already covers it.

@@ -7,10 +7,13 @@
 
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -64,6 +67,33 @@ TEST_F(ValueLogTest, RecordBytesAreUpstreams) {
   uint32_t crc = crc32c::Value("abc", 3);
   EXPECT_EQ(record.substr(12, 4), std::string(reinterpret_cast<const char*>(&crc), 4));
   EXPECT_EQ(record.substr(16), "abc");
+}
+
+TEST_F(ValueLogTest, RecordInPlaceIsTheSameBytes) {
+  std::string expected, built = "prefix";
+  AppendRecord("payload", &expected);
+  AppendRecordInPlace(7, [](char* payload) { std::memcpy(payload, "payload", 7); }, &built);
+  EXPECT_EQ(built, "prefix" + expected);
+}
+
+// Records in several buffers go to the log as if concatenated, with one position each.
+TEST_F(ValueLogTest, WriteOfPartsIsTheirConcatenation) {
+  auto log = ValueLog::Open(Options(dir_));
+  ASSERT_TRUE(log.ok());
+  std::string a, b;
+  AppendRecord("first", &a);
+  AppendRecord("second", &a);
+  AppendRecord("third", &b);
+  const std::vector<std::string_view> parts = {a, b};
+  auto start = (*log)->Write(parts, 3000);
+  ASSERT_TRUE(start.ok());
+  EXPECT_EQ((*log)->End(), (ValuePointer{start->fid, start->offset + a.size() + b.size()}));
+  std::vector<std::string> payloads;
+  ASSERT_TRUE((*log)->Scan(*start, [&](ValuePointer, ValuePointer, std::string_view p) {
+    payloads.emplace_back(p);
+    return Status::Ok();
+  }).ok());
+  EXPECT_EQ(payloads, (std::vector<std::string>{"first", "second", "third"}));
 }
 
 TEST_F(ValueLogTest, RotatesWithFooterAndReadsBack) {
