@@ -728,7 +728,8 @@ const RocksDbBinlogStore::Group* RocksDbBinlogStore::ReadyToSync() const {
 // entries of every durable group and the meta keys of the newest; then the new state is
 // published. A failure leaves the store read-only (writer thread; sets each group's status).
 void RocksDbBinlogStore::IndexGroups(const std::vector<std::unique_ptr<Group>>& groups) {
-  rocksdb::WriteBatch batch;
+  std::vector<IndexEntry>& entries = index_entries_;
+  entries.clear();
   const Group* last = nullptr;
   int64_t max_index_ts = 0;
   for (const auto& group : groups) {
@@ -744,8 +745,7 @@ void RocksDbBinlogStore::IndexGroups(const std::vector<std::unique_ptr<Group>>& 
     uint64_t offset = group->start.offset;
     for (const Request* r : group->requests) {
       for (const Item& item : r->items) {
-        batch.Put(FamilyOf(item.key), TsKey(item.key),
-                  ValuePointer{group->start.fid, offset}.Encode());
+        entries.push_back({item.key, {group->start.fid, offset}});
         offset += kRecordHeaderBytes + item.payload_bytes;
       }
     }
@@ -753,6 +753,17 @@ void RocksDbBinlogStore::IndexGroups(const std::vector<std::unique_ptr<Group>>& 
     last = group.get();
   }
   if (last == nullptr) return;
+  // In key order: the memtable's skiplist then inserts each key next to the one before
+  // (RocksDB keeps the last insert position), instead of searching from the top for keys
+  // that alternate between start and commit ts (measured: the inserts were half of the
+  // writer thread's time). Stable, so that a key written twice (the rollback key 0) keeps
+  // its last value.
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const IndexEntry& a, const IndexEntry& b) { return a.ts < b.ts; });
+  rocksdb::WriteBatch batch;
+  for (const IndexEntry& entry : entries) {
+    batch.Put(FamilyOf(entry.ts), TsKey(entry.ts), entry.pointer.Encode());
+  }
   batch.Put(kHeadPointerKey, last->end.Encode());
   batch.Put(kMaxCommitTsKey, EncodeInt64(last->max_commit_ts));
   batch.Put(kHandlePointerKey, last->handle.Encode());

@@ -140,6 +140,10 @@ class RocksDbBinlogStore final : public BinlogStore {
   struct Item;
   struct Request;
   struct Group;
+  struct IndexEntry {
+    int64_t ts;
+    ValuePointer pointer;
+  };
 
   explicit RocksDbBinlogStore(const RocksDbBinlogStoreOptions& options);
   Status LockDataDir();
@@ -205,6 +209,8 @@ class RocksDbBinlogStore final : public BinlogStore {
   CommitSorter sorter_;  // writer thread only (and Open before it starts)
   // Writer thread only: the requests' record buffers of the group being written (reused).
   std::vector<std::string_view> group_parts_;
+  // Writer thread only: the index entries of the groups being indexed (reused).
+  std::vector<IndexEntry> index_entries_;
   std::string read_only_reason_;  // writer thread only; non-empty once writes are refused
 
   std::atomic<int64_t> max_commit_ts_{0};

@@ -363,6 +363,28 @@ TEST(RocksDbBinlogStore, RollbackKeyZeroSurvivesReopenAndGoesWithGc) {
   EXPECT_TRUE(store->Lookup(ts_of(11)).ok());
 }
 
+// The index entries of a group are put in key order; equal keys (rollbacks share key 0)
+// keep their log order, so the last rollback written is the one served.
+TEST(RocksDbBinlogStore, LastRollbackOfABatchWinsKeyZero) {
+  TempDir dir;
+  auto store = MustOpen(Options(dir.path()));
+  std::vector<binlog::Binlog> batch;
+  for (int64_t start : {Tso(1'000'000'300), Tso(1'000'000'100), Tso(1'000'000'200)}) {
+    binlog::Binlog rollback;
+    rollback.set_tp(binlog::Rollback);
+    rollback.set_start_ts(start);
+    batch.push_back(Fake(start + 1));  // index keys on both sides of the rollbacks' key 0
+    batch.push_back(rollback);
+  }
+  ASSERT_TRUE(store->WriteBatch(batch).ok());
+  auto zero = store->Lookup(0);
+  ASSERT_TRUE(zero.ok()) << zero.status().ToString();
+  EXPECT_EQ(zero->start_ts(), Tso(1'000'000'200));
+  for (int64_t start : {Tso(1'000'000'300), Tso(1'000'000'100), Tso(1'000'000'200)}) {
+    EXPECT_TRUE(store->Lookup(start + 1).ok());
+  }
+}
+
 // A kv/ directory whose default column family holds "ts:" index keys (the layout before the
 // index had its own family) is refused rather than silently read as empty.
 TEST(RocksDbBinlogStore, IndexKeysInTheDefaultFamilyAreRefused) {
