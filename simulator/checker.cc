@@ -59,7 +59,7 @@ void Checker::OnDrainerStart(int d, int64_t checkpoint_ts) {
 }
 
 // The failure texts are built only on failure: this runs once per emitted binlog.
-void Checker::CheckEmitted(int d, const binlog::Binlog& b, int64_t now_ms) {
+void Checker::CheckEmitted(int d, const SharedPulledBinlog& b, int64_t now_ms) {
   DrainerView& view = drainers_[d];
   const int64_t ts = b.commit_ts();
   auto where = [&] {
@@ -91,7 +91,7 @@ void Checker::CheckEmitted(int d, const binlog::Binlog& b, int64_t now_ms) {
   ++view.emitted_total;
 }
 
-void Checker::ObserveDestination(int d, const std::vector<binlog::Binlog>& binlogs,
+void Checker::ObserveDestination(int d, const std::vector<SharedPulledBinlog>& binlogs,
                                  int64_t now_ms) {
   DrainerView& view = drainers_[d];
   for (; view.observed < binlogs.size(); ++view.observed) {

@@ -122,7 +122,9 @@ void World::DeliverWriteRequest(const Message& message) {
                           message.request_id, kNoTimerMs);
     return;
   }
-  Status status = pump.node->WriteBinlog(message.write, pump.clock.Now(now_ms_));
+  Status status = pump.node->WriteDecodedBinlog(
+      message.write_cluster_id, message.write_binlog, message.write_bytes,
+      pump.clock.Now(now_ms_));
   Record(Kind::kWriteDelivered, message.to, static_cast<int64_t>(message.request_id),
          static_cast<int64_t>(status.code()));
   Message answer;
@@ -158,7 +160,7 @@ void World::DeliverPullRequest(const Message& message) {
   answer.pull.id = message.pull.id;  // all the answer needs (the pump id and host are strings)
   answer.request_id = message.request_id;
   answer.pull_result =
-      pump.node->PullBinlogs(request, message.pull.limit_count, message.pull.limit_bytes);
+      pump.node->PullSharedBinlogs(request, message.pull.limit_count, message.pull.limit_bytes);
   Record(Kind::kPullDelivered, message.to, message.pull.after_ts,
          answer.pull_result->ok() ? static_cast<int64_t>(answer.pull_result->value().binlogs.size())
                                   : -1);
@@ -173,9 +175,11 @@ void World::DeliverPullResponse(Message& message) {
   Record(Kind::kPullAnswered, message.to, static_cast<int64_t>(message.pull.id),
          message.pull_result->ok() ? 0 : static_cast<int64_t>(message.pull_result->status().code()));
   // The last copy hands its batch over; a duplicate's first copy must leave it intact.
-  Result<PullResult> result = message.copies_pending == 1 ? std::move(*message.pull_result)
-                                                          : *message.pull_result;
-  drainer.node->OnPullResponse(message.pull.id, std::move(result), drainer.clock.Now(now_ms_));
+  Result<SharedPullResult> result = message.copies_pending == 1
+                                        ? std::move(*message.pull_result)
+                                        : *message.pull_result;
+  drainer.node->OnSharedPullResponse(message.pull.id, std::move(result),
+                                     drainer.clock.Now(now_ms_));
   AfterDrainerCall(i);
 }
 
@@ -303,7 +307,7 @@ SimResult World::Run() {
   // The history (Jepsen EDN-style): commits as acknowledged (above), then each drainer's
   // durable output in order, for offline checkers.
   for (int i = 0; options_.history_out != nullptr && i < config_.drainers; ++i) {
-    for (const binlog::Binlog& b : drainers_[i].destination->binlogs()) {
+    for (const SharedPulledBinlog& b : drainers_[i].destination->binlogs()) {
       History("{:type :ok, :f :emit, :process \"" + drainers_[i].id + "\", :value [" +
               std::to_string(b.start_ts()) + " " + std::to_string(b.commit_ts()) + "]}");
     }

@@ -29,9 +29,11 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <boost/json.hpp>
+#include <google/protobuf/arena.h>
 
 #include "reference/core/proto/binlog.pb.h"
 #include "reference/core/proto/pump.pb.h"
@@ -159,9 +161,10 @@ struct SimWriter {
   explicit SimWriter(Prng r) : rng(r) {}
   Prng rng;
   TxnPhase phase = TxnPhase::kIdle;
-  binlog::Binlog prewrite;
+  // The transaction's Prewrite, built once and shared (immutable) by every hop that holds
+  // it: the request in flight, the pump's store, pulls, the drainer's merge and destination.
+  std::shared_ptr<const binlog::Binlog> prewrite;
   binlog::PrewriteValue prewrite_value;  // MakePrewrite's scratch (reused, see there)
-  binlog::Binlog finish;                 // SendFinish's scratch (reused likewise)
   int64_t start_ts = 0;
   int64_t commit_ts = 0;  // 0 for a rollback
   uint32_t pump = 0;
@@ -182,10 +185,15 @@ struct Message {
   int copies_pending = 0;
   uint64_t request_id = 0;   // a response names its request
   uint64_t incarnation = 0;  // of the drainer that sent a pull
-  binlog::WriteBinlogReq write;
+  // A write request as the pump's driver decoded it (PumpNode::WriteDecodedBinlog): the
+  // cluster id, the writer's binlog (shared, immutable) and its encoded size. The simulated
+  // network carries no bytes, so nothing here is encoded or decoded.
+  uint64_t write_cluster_id = 0;
+  std::shared_ptr<const binlog::Binlog> write_binlog;
+  size_t write_bytes = 0;
   Status status;
   PullRequest pull;
-  std::optional<Result<PullResult>> pull_result;
+  std::optional<Result<SharedPullResult>> pull_result;
 };
 
 // An in-process HTTP request as the real handlers expect it (HTTP/1.1 with a Host).
@@ -267,7 +275,9 @@ class World final : public SimulatedCluster {
   bool SendPrewrite(int w);
   void SendFinish(int w);
   void SendCleanup(int w);
-  void SendWrite(int w, uint32_t pump, const binlog::Binlog& binlog);
+  void SendWrite(int w, uint32_t pump, std::shared_ptr<const binlog::Binlog> binlog);
+  // A new binlog in binlog_arena_ to fill, and the shared pointer the hops will hold.
+  std::pair<binlog::Binlog*, std::shared_ptr<const binlog::Binlog>> NewBinlog();
   void ArmWriteTimeoutIfLate(int w, uint64_t request_id, int64_t answer_ms);
   void ArmWriteTimeoutIfLate(const Message& message, const Delivery& delivery);
   void OnWriteAnswer(int w, const Status& status);
@@ -290,6 +300,13 @@ class World final : public SimulatedCluster {
   bool Settled() const;
   void RunHandOffEvents(int64_t to_ms, bool restarts);
 
+  // Every binlog the writers build is allocated here, for the whole run. The pointers the
+  // hops share (SimWriter::prewrite, messages, stores, pulls, destinations) co-own the arena
+  // (NewBinlog), so it outlives whichever of them lives longest (a handed-off store, say),
+  // and the run's binlogs are freed together instead of one by one. Memory is given back
+  // only then: a run keeps each emitted binlog in its destination until the end anyway.
+  std::shared_ptr<google::protobuf::Arena> binlog_arena_ =
+      std::make_shared<google::protobuf::Arena>();
   SimConfig config_;
   FaultProfile profile_;
   RunOptions options_;

@@ -38,18 +38,19 @@ const std::vector<uint32_t>& World::WriterPumpView() {
   return writer_pump_view_;
 }
 
-// Fills writer.prewrite in place: the binlog and the writer's PrewriteValue are cleared and
-// refilled, so their strings and repeated fields reuse the previous transaction's memory
-// (protobuf keeps cleared elements) instead of allocating afresh per transaction.
+// Builds writer.prewrite: a new binlog (the previous one may still be shared by a store,
+// a pull or a destination), its value serialized from the writer's PrewriteValue, which is
+// cleared and refilled so that its repeated fields reuse the previous transaction's memory.
 void World::MakePrewrite(int w, int64_t start_ts) {
   SimWriter& writer = writers_[w];
-  binlog::Binlog& b = writer.prewrite;
-  b.Clear();
+  auto [built, shared] = NewBinlog();
+  writer.prewrite = std::move(shared);
+  binlog::Binlog& b = *built;
   b.set_tp(binlog::Prewrite);
   b.set_start_ts(start_ts);
   b.set_commit_ts(0);
-  // Every always-written scalar present (as TiDB's encoder writes them): EncodeBinlog then
-  // serializes the binlog as it is instead of copying it first.
+  // Every always-written scalar present (as TiDB's encoder writes them): ByteSizeLong() is
+  // then the encoded size (EncodeBinlog), and the store keeps the binlog as it is.
   b.set_ddl_job_id(0);
   b.set_ddl_schema_state(0);
   std::string* key = b.mutable_prewrite_key();
@@ -74,6 +75,12 @@ void World::MakePrewrite(int w, int64_t start_ts) {
   value.SerializeToString(b.mutable_prewrite_value());
 }
 
+std::pair<binlog::Binlog*, std::shared_ptr<const binlog::Binlog>> World::NewBinlog() {
+  binlog::Binlog* b = google::protobuf::Arena::CreateMessage<binlog::Binlog>(binlog_arena_.get());
+  // Aliasing: the pointer owns the arena, not the binlog (the arena frees it).
+  return {b, std::shared_ptr<const binlog::Binlog>(binlog_arena_, b)};
+}
+
 void World::WakeWriterAt(int w, int64_t at_ms) {
   queue_.Push(at_ms, kEvWriterWake, static_cast<uint32_t>(w), ++writers_[w].wake_generation);
 }
@@ -90,7 +97,7 @@ void World::OnWriterWake(int w, uint64_t generation) {
   WriterStep(w);
 }
 
-void World::SendWrite(int w, uint32_t pump, const binlog::Binlog& b) {
+void World::SendWrite(int w, uint32_t pump, std::shared_ptr<const binlog::Binlog> b) {
   SimWriter& writer = writers_[w];
   if (pumps_[pump].decommissioned && writer.phase != TxnPhase::kPrewrite) {
     // The pump closed: waitSafeToOffline let it go offline only with every Prewrite matched,
@@ -102,8 +109,9 @@ void World::SendWrite(int w, uint32_t pump, const binlog::Binlog& b) {
   message.kind = MessageKind::kWriteRequest;
   message.from = WriterEndpoint(w);
   message.to = pump;
-  message.write.set_clusterid(kSimClusterId);
-  message.write.set_payload(EncodeBinlog(b));
+  message.write_cluster_id = kSimClusterId;
+  message.write_bytes = b->ByteSizeLong();  // every scalar present: EncodeBinlog's size
+  message.write_binlog = std::move(b);
   message.request_id = next_message_id_;  // Send assigns this id
   writer.outstanding = next_message_id_;
   writer.request_sent_ms = now_ms_;
@@ -182,9 +190,8 @@ bool World::SendPrewrite(int w) {
 
 void World::SendFinish(int w) {
   SimWriter& writer = writers_[w];
-  // The writer's scratch binlog, cleared and refilled: its key string keeps its memory.
-  binlog::Binlog& b = writer.finish;
-  b.Clear();
+  auto [built, shared] = NewBinlog();
+  binlog::Binlog& b = *built;
   b.set_start_ts(writer.start_ts);
   if (writer.commit_ts != 0) {
     b.set_tp(binlog::Commit);
@@ -193,21 +200,21 @@ void World::SendFinish(int w) {
     b.set_tp(binlog::Rollback);
     b.set_commit_ts(0);
   }
-  b.set_prewrite_key(writer.prewrite.prewrite_key());
-  b.set_ddl_job_id(writer.prewrite.ddl_job_id());
+  b.set_prewrite_key(writer.prewrite->prewrite_key());
+  b.set_ddl_job_id(writer.prewrite->ddl_job_id());
   b.set_ddl_schema_state(0);  // every always-written scalar present: see MakePrewrite
-  SendWrite(w, writer.pump, b);
+  SendWrite(w, writer.pump, std::move(shared));
 }
 
 void World::SendCleanup(int w) {
   SimWriter& writer = writers_[w];
-  binlog::Binlog b;
-  b.set_tp(binlog::Rollback);
-  b.set_start_ts(writer.start_ts);
-  b.set_commit_ts(0);
-  b.set_ddl_job_id(0);  // every always-written scalar present: see MakePrewrite
-  b.set_ddl_schema_state(0);
-  SendWrite(w, writer.cleanup_pumps.back(), b);
+  auto [b, shared] = NewBinlog();
+  b->set_tp(binlog::Rollback);
+  b->set_start_ts(writer.start_ts);
+  b->set_commit_ts(0);
+  b->set_ddl_job_id(0);  // every always-written scalar present: see MakePrewrite
+  b->set_ddl_schema_state(0);
+  SendWrite(w, writer.cleanup_pumps.back(), std::move(shared));
 }
 
 void World::OnWriteAnswer(int w, const Status& status) {

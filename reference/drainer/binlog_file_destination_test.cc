@@ -262,7 +262,7 @@ TEST(MemoryDestinationTest, FaultModel) {
   destination.Restart();
   ASSERT_TRUE(destination.Append(Commits(4, 1)).ok());
   std::vector<int64_t> ts;
-  for (const binlog::Binlog& b : destination.binlogs()) ts.push_back(b.commit_ts());
+  for (const SharedPulledBinlog& b : destination.binlogs()) ts.push_back(b.commit_ts());
   EXPECT_EQ(ts, (std::vector<int64_t>{1, 2, 3, 4}));
 }
 

@@ -13,9 +13,11 @@
 #pragma once
 
 #include <span>
+#include <vector>
 
 #include "reference/core/proto/binlog.pb.h"
 #include "reference/core/status.h"
+#include "reference/storage/binlog_store.h"
 
 namespace tidb_binlog {
 
@@ -24,8 +26,20 @@ class Destination {
   virtual ~Destination() = default;
 
   virtual Status Append(std::span<const binlog::Binlog> binlogs) = 0;
+  // Append of pulled binlogs as the drainer holds them (shared with the pumps' stores in
+  // process): the same contract for their enriched binlogs. The default materializes them
+  // (SharedPulledBinlog::Materialize) and calls Append, so a destination that encodes
+  // (the file destination) writes the same bytes either way.
+  virtual Status AppendShared(std::span<const SharedPulledBinlog> binlogs);
   // Makes everything durable and releases resources. Idempotent.
   virtual Status Close() = 0;
 };
+
+inline Status Destination::AppendShared(std::span<const SharedPulledBinlog> binlogs) {
+  std::vector<binlog::Binlog> enriched;
+  enriched.reserve(binlogs.size());
+  for (const SharedPulledBinlog& b : binlogs) enriched.push_back(b.Materialize());
+  return Append(enriched);
+}
 
 }  // namespace tidb_binlog

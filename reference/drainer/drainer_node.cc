@@ -40,7 +40,7 @@ bool StartsWithIgnoringCase(std::string_view text, std::string_view prefix) {
   return true;
 }
 
-SyncKind ClassifyForSync(const binlog::Binlog& binlog) {
+SyncKind ClassifyForSync(const SharedPulledBinlog& binlog) {
   // The syncer's fake-binlog test is start == commit (§6.4), whatever tp says.
   if (binlog.start_ts() == binlog.commit_ts()) return SyncKind::kPositionOnly;
   if (binlog.tp() != binlog::Commit) return SyncKind::kPositionOnly;
@@ -389,8 +389,20 @@ void DrainerNode::ReindexPullLocked(const std::string& node_id, TrackedPump& pum
   pump.indexed_pull_ms = wanted;
 }
 
+// The binlogs of a pull carried as bytes (gRPC, the runtimes) are shared from here on.
 void DrainerNode::OnPullResponse(uint64_t request_id, Result<PullResult> result,
                                  int64_t now_ms) {
+  if (!result.ok()) return OnSharedPullResponse(request_id, result.status(), now_ms);
+  SharedPullResult shared;
+  shared.requested_purged = result->requested_purged;
+  shared.skipped_unmatched = result->skipped_unmatched;
+  shared.binlogs.reserve(result->binlogs.size());
+  for (binlog::Binlog& b : result->binlogs) shared.binlogs.push_back(SharePulledBinlog(std::move(b)));
+  OnSharedPullResponse(request_id, std::move(shared), now_ms);
+}
+
+void DrainerNode::OnSharedPullResponse(uint64_t request_id, Result<SharedPullResult> result,
+                                       int64_t now_ms) {
   std::lock_guard lock(mu_);
   last_now_ms_ = std::max(last_now_ms_, now_ms);
   if (phase_ != Phase::kNone) return;
@@ -426,10 +438,10 @@ void DrainerNode::OnPullResponse(uint64_t request_id, Result<PullResult> result,
     read_size = &metrics_.read_binlog_size(node_id);
     reach_duration = &metrics_.binlog_reach_duration_time(node_id);
   }
-  for (binlog::Binlog& binlog : result->binlogs) {
+  for (SharedPulledBinlog& binlog : result->binlogs) {
     PulledBinlog item;
     item.commit_ts = binlog.commit_ts();
-    item.bytes = binlog.ByteSizeLong();
+    item.bytes = binlog.bytes;
     read_size->Observe(static_cast<double>(item.bytes));
     reach_duration->Observe(SecondsSinceTs(item.commit_ts, now_ms));
     item.binlog = std::move(binlog);
@@ -557,10 +569,10 @@ void DrainerNode::SyncItemLocked(SyncRound& round, PulledBinlog& item, int64_t n
 // round's position.
 Status DrainerNode::FlushLocked(SyncRound& round, int64_t now_ms) {
   if (!round.writes.empty()) {
-    Status appended = destination_.Append(round.writes);
+    Status appended = destination_.AppendShared(round.writes);
     if (!appended.ok()) return appended.Annotate("write binlogs to destination failed");
     last_real_write_ms_ = now_ms;
-    for (const binlog::Binlog& written : round.writes) CountEventsLocked(written);
+    for (const SharedPulledBinlog& written : round.writes) CountEventsLocked(written);
     round.writes.clear();
   }
   synced_ts_ = round.position;
@@ -571,7 +583,7 @@ Status DrainerNode::FlushLocked(SyncRound& round, int64_t now_ms) {
 // binlog_drainer_ddl_jobs_total. The destination stores binlogs as they are, so a
 // prewrite value that does not decode only costs its event counts (and is counted as an
 // unmarshal error), it does not stop the drainer.
-void DrainerNode::CountEventsLocked(const binlog::Binlog& binlog) {
+void DrainerNode::CountEventsLocked(const SharedPulledBinlog& binlog) {
   if (binlog.ddl_job_id() > 0) {
     metrics_.ddl_jobs_total().Increment();
     metrics_.event(drainer_metric_label::kEventDdl).Increment();

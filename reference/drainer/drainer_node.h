@@ -93,11 +93,12 @@ struct PullRequest {
   size_t limit_bytes = 0;
 };
 
-// A pulled binlog waiting in the merge (the merger's item type for the node).
+// A pulled binlog waiting in the merge (the merger's item type for the node), shared with
+// the pump's store when the driver pulled it in process (OnSharedPullResponse).
 struct PulledBinlog {
   int64_t commit_ts = 0;
-  binlog::Binlog binlog;
-  size_t bytes = 0;  // the binlog's encoded size
+  SharedPulledBinlog binlog;
+  size_t bytes = 0;  // the (enriched) binlog's encoded size
 };
 inline size_t MergeItemBytes(const PulledBinlog& item) { return sizeof(item) + item.bytes; }
 
@@ -140,6 +141,10 @@ class DrainerNode {
   // The answer to pull `request_id`; a stale or unknown id (the pump was forgotten, or the
   // node stopped) is ignored.
   void OnPullResponse(uint64_t request_id, Result<PullResult> result, int64_t now_ms);
+  // OnPullResponse with the binlogs shared (PumpNode::PullSharedBinlogs, in process): the
+  // same node logic; the binlogs reach the Destination through AppendShared uncopied.
+  void OnSharedPullResponse(uint64_t request_id, Result<SharedPullResult> result,
+                            int64_t now_ms);
 
   // `PUT /state/{nodeID}/{action}` (§3.3): the checks in upstream's order and texts.
   DrainerActionResult ApplyAction(std::string_view node_id, std::string_view action);
@@ -192,7 +197,7 @@ class DrainerNode {
   };
   // One round of merged binlogs on their way to the destination (SyncMergedLocked).
   struct SyncRound {
-    std::vector<binlog::Binlog> writes;  // real binlogs not yet appended
+    std::vector<SharedPulledBinlog> writes;  // real binlogs not yet appended
     int64_t position = 0;                // commit ts of the last binlog seen
     Status status;                       // the first failure; the round stops there
   };
@@ -220,7 +225,7 @@ class DrainerNode {
   size_t DrainPlantedLocked(SyncRound& round, int64_t now_ms);
   void SyncItemLocked(SyncRound& round, PulledBinlog& item, int64_t now_ms);
   Status FlushLocked(SyncRound& round, int64_t now_ms);
-  void CountEventsLocked(const binlog::Binlog& binlog);
+  void CountEventsLocked(const SharedPulledBinlog& binlog);
   prometheus::Counter& RowEventCounterLocked(int mutation_type);
   Status SaveCheckpointLocked(int64_t ts, bool consistent, int64_t now_ms);
   Status MaybeSaveCheckpointLocked(int64_t now_ms, bool force);

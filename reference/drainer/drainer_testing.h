@@ -205,7 +205,7 @@ class DrainerFixture : public ::testing::Test {
   // Commit ts of every binlog the destination holds, in order.
   std::vector<int64_t> DestinationTs() const {
     std::vector<int64_t> ts;
-    for (const binlog::Binlog& b : destination_.binlogs()) ts.push_back(b.commit_ts());
+    for (const SharedPulledBinlog& b : destination_.binlogs()) ts.push_back(b.commit_ts());
     return ts;
   }
 

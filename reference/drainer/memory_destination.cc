@@ -4,22 +4,37 @@
 
 namespace tidb_binlog {
 
-Status MemoryDestination::Append(std::span<const binlog::Binlog> binlogs) {
+Status MemoryDestination::CheckAppendable() const {
   if (crashed_) return Status::Unavailable("destination crashed; restart it");
   if (closed_) return Status::Unavailable("destination is closed");
+  return Status::Ok();
+}
+
+template <typename Binlogs, typename Share>
+Status MemoryDestination::Store(const Binlogs& binlogs, Share share) {
   if (fail_next_appends_ > 0) {
     --fail_next_appends_;
     return Status::IoError("injected destination write fault");
   }
+  size_t keep = binlogs.size();
+  if (crash_keep_.has_value()) keep = std::min(*crash_keep_, keep);
+  for (size_t i = 0; i < keep; ++i) binlogs_.push_back(share(binlogs[i]));
   if (crash_keep_.has_value()) {
-    const size_t keep = std::min(*crash_keep_, binlogs.size());
-    binlogs_.insert(binlogs_.end(), binlogs.begin(), binlogs.begin() + keep);
     crash_keep_.reset();
     crashed_ = true;
     return Status::Unavailable("destination crashed during append");
   }
-  binlogs_.insert(binlogs_.end(), binlogs.begin(), binlogs.end());
   return Status::Ok();
+}
+
+Status MemoryDestination::Append(std::span<const binlog::Binlog> binlogs) {
+  BINLOG_RETURN_IF_ERROR(CheckAppendable());
+  return Store(binlogs, [](const binlog::Binlog& b) { return SharePulledBinlog(binlog::Binlog(b)); });
+}
+
+Status MemoryDestination::AppendShared(std::span<const SharedPulledBinlog> binlogs) {
+  BINLOG_RETURN_IF_ERROR(CheckAppendable());
+  return Store(binlogs, [](const SharedPulledBinlog& b) { return b; });
 }
 
 Status MemoryDestination::Close() {

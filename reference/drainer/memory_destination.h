@@ -8,7 +8,8 @@
 //    disk before the crash; the rest was unsynced and is lost), returns kUnavailable, and
 //    the destination refuses everything until Restart() (the node's restart).
 // A successful Append stores all its binlogs durably, as the file destination's fdatasync
-// does.
+// does. AppendShared keeps the drainer's shared binlogs (shared with the pumps' stores in
+// the simulator) rather than copies; Append shares a copy of each.
 //
 // Thread safety: none; one owner at a time.
 #pragma once
@@ -24,6 +25,7 @@ namespace tidb_binlog {
 class MemoryDestination final : public Destination {
  public:
   Status Append(std::span<const binlog::Binlog> binlogs) override;
+  Status AppendShared(std::span<const SharedPulledBinlog> binlogs) override;
   Status Close() override;
 
   void FailNextAppends(int appends);
@@ -31,12 +33,19 @@ class MemoryDestination final : public Destination {
   // Brings a crashed or closed destination back (the node restarted); durable data stays.
   void Restart();
 
-  // Everything durably appended, in order.
-  const std::vector<binlog::Binlog>& binlogs() const { return binlogs_; }
+  // Everything durably appended, in order (Materialize() gives a binlog's full form).
+  const std::vector<SharedPulledBinlog>& binlogs() const { return binlogs_; }
   bool crashed() const { return crashed_; }
 
  private:
-  std::vector<binlog::Binlog> binlogs_;
+  // The fault checks of an Append: OK, or what it returns without storing anything.
+  Status CheckAppendable() const;
+  // Stores `binlogs` as an Append that passed CheckAppendable would: all of them, or the
+  // crash's durable prefix (then kUnavailable).
+  template <typename Binlogs, typename Share>
+  Status Store(const Binlogs& binlogs, Share share);
+
+  std::vector<SharedPulledBinlog> binlogs_;
   int fail_next_appends_ = 0;
   std::optional<size_t> crash_keep_;
   bool crashed_ = false;

@@ -89,30 +89,49 @@ NodeState PumpNode::state() const {
 
 // ---- RPCs ----
 
-Status PumpNode::CheckWriteLocked(const binlog::WriteBinlogReq& request,
-                                  binlog::Binlog* binlog) const {
-  if (request.clusterid() != options_.cluster_id) {
-    return Status::InvalidArgument("cluster ID are mismatch, " +
-                                   std::to_string(request.clusterid()) + " vs " +
-                                   std::to_string(options_.cluster_id));
+// Upstream's checks in its order: the cluster id, then the payload's decoding (`decoded`,
+// OK for a binlog handed in decoded), then the online state for a Prewrite.
+Status PumpNode::CheckWriteLocked(uint64_t cluster_id, const Status& decoded,
+                                  const binlog::Binlog* binlog) const {
+  if (cluster_id != options_.cluster_id) {
+    return Status::InvalidArgument("cluster ID are mismatch, " + std::to_string(cluster_id) +
+                                   " vs " + std::to_string(options_.cluster_id));
   }
-  Result<binlog::Binlog> decoded = DecodeBinlog(request.payload());
-  if (!decoded.ok()) return decoded.status();
-  *binlog = std::move(decoded).value();
+  if (!decoded.ok()) return decoded;
   if (binlog->tp() == binlog::Prewrite && state_ != NodeState::kOnline) {
     return Status::Unavailable(std::string("no online: ") + NodeStateName(state_));
   }
   return Status::Ok();
 }
 
+// The payload is decoded before the node's lock is taken (it needs none); its error is
+// reported where upstream's decoding would fail, after the cluster id check.
 Status PumpNode::WriteBinlog(const binlog::WriteBinlogReq& request, int64_t now_ms) {
-  binlog::Binlog binlog;
+  Result<binlog::Binlog> decoded = DecodeBinlog(request.payload());
+  std::shared_ptr<const binlog::Binlog> binlog;
+  if (decoded.ok()) binlog = std::make_shared<const binlog::Binlog>(std::move(decoded).value());
+  return WriteAdmitted(request.clusterid(), decoded.status(), std::move(binlog),
+                       request.payload().size(), now_ms);
+}
+
+Status PumpNode::WriteDecodedBinlog(uint64_t cluster_id,
+                                    std::shared_ptr<const binlog::Binlog> binlog,
+                                    size_t payload_bytes, int64_t now_ms) {
+  BINLOG_ASSERT(binlog != nullptr);
+  return WriteAdmitted(cluster_id, Status::Ok(), std::move(binlog), payload_bytes, now_ms);
+}
+
+// Both write entry points: the node's checks under mu_ (each refusal counted as a loss),
+// then the store.
+Status PumpNode::WriteAdmitted(uint64_t cluster_id, const Status& decoded,
+                               std::shared_ptr<const binlog::Binlog> binlog,
+                               size_t payload_bytes, int64_t now_ms) {
   {
     std::lock_guard lock(mu_);
     if (phase_ == ShutdownPhase::kStopped) return Status::Unavailable("pump server is stopped");
     last_now_ms_ = std::max(last_now_ms_, now_ms);
     ++writes_started_;
-    Status checked = CheckWriteLocked(request, &binlog);
+    Status checked = CheckWriteLocked(cluster_id, decoded, binlog.get());
     if (!checked.ok()) {
       metrics_.loss_binlog_count().Increment();
       if (checked.code() == StatusCode::kUnavailable) {
@@ -123,19 +142,20 @@ Status PumpNode::WriteBinlog(const binlog::WriteBinlogReq& request, int64_t now_
       return checked;
     }
   }
-  return WriteToStore(std::move(binlog), request.payload().size());
+  return WriteToStore(std::move(binlog), payload_bytes);
 }
 
 // The store part of upstream's writeBinlog, shared by RPC writes and fake binlogs. Touches
 // only the store and the metrics, both thread-safe, so it runs without mu_.
-Status PumpNode::WriteToStore(binlog::Binlog&& binlog, size_t payload_bytes) {
+Status PumpNode::WriteToStore(std::shared_ptr<const binlog::Binlog> binlog,
+                              size_t payload_bytes) {
   prometheus::Histogram* size = write_single_size_.load(std::memory_order_acquire);
   if (size == nullptr) {
     size = &metrics_.storage_write_binlog_size(pump_metric_label::kWriteSingle);
     write_single_size_.store(size, std::memory_order_release);
   }
   size->Observe(static_cast<double>(payload_bytes));
-  Status written = store_.WriteOwned(std::move(binlog));
+  Status written = store_.WriteShared(std::move(binlog));
   if (!written.ok()) {
     metrics_.loss_binlog_count().Increment();
     spdlog::error("write binlog failed: {}", written.message());
@@ -145,6 +165,22 @@ Status PumpNode::WriteToStore(binlog::Binlog&& binlog, size_t payload_bytes) {
 
 Result<PullResult> PumpNode::PullBinlogs(const binlog::PullBinlogReq& request,
                                          size_t limit_count, size_t limit_bytes) {
+  BINLOG_RETURN_IF_ERROR(CheckPull(request));
+  Result<PullResult> pulled = store_.Pull(request.startfrom().offset(), limit_count, limit_bytes);
+  if (pulled.ok() && pulled->requested_purged) LogPurgedPull(request);
+  return pulled;
+}
+
+Result<SharedPullResult> PumpNode::PullSharedBinlogs(const binlog::PullBinlogReq& request,
+                                                     size_t limit_count, size_t limit_bytes) {
+  BINLOG_RETURN_IF_ERROR(CheckPull(request));
+  Result<SharedPullResult> pulled =
+      store_.PullShared(request.startfrom().offset(), limit_count, limit_bytes);
+  if (pulled.ok() && pulled->requested_purged) LogPurgedPull(request);
+  return pulled;
+}
+
+Status PumpNode::CheckPull(const binlog::PullBinlogReq& request) const {
   {
     std::lock_guard lock(mu_);
     if (phase_ == ShutdownPhase::kStopped) return Status::Unavailable("pump server is stopped");
@@ -154,13 +190,13 @@ Result<PullResult> PumpNode::PullBinlogs(const binlog::PullBinlogReq& request,
                                    std::to_string(request.clusterid()) + " vs " +
                                    std::to_string(options_.cluster_id));
   }
-  Result<PullResult> pulled = store_.Pull(request.startfrom().offset(), limit_count, limit_bytes);
-  if (pulled.ok() && pulled->requested_purged) {
-    spdlog::error("drainer request a purged binlog TS, some binlog events may be loss "
-                  "(gc TS {}, request offset {})",
-                  store_.GcTS(), request.startfrom().offset());
-  }
-  return pulled;
+  return Status::Ok();
+}
+
+void PumpNode::LogPurgedPull(const binlog::PullBinlogReq& request) {
+  spdlog::error("drainer request a purged binlog TS, some binlog events may be loss "
+                "(gc TS {}, request offset {})",
+                store_.GcTS(), request.startfrom().offset());
 }
 
 void PumpNode::ObserveRpcDuration(std::string_view method, bool succeeded, double seconds) {
@@ -222,8 +258,8 @@ Result<int64_t> PumpNode::WriteFakeBinlogLocked() {
   if (!ts.ok()) return ts.status().Annotate("gennerate fake binlog err");
   // Upstream's writeBinlog marks every write it starts, fake ones included.
   ++writes_started_;
-  binlog::Binlog fake = MakeFakeBinlog(*ts);
-  const size_t payload_bytes = EncodeBinlog(fake).size();
+  auto fake = std::make_shared<const binlog::Binlog>(MakeFakeBinlog(*ts));
+  const size_t payload_bytes = EncodeBinlog(*fake).size();
   Status written = WriteToStore(std::move(fake), payload_bytes);
   // A write the node makes itself has no driver to time it (see the header comment).
   ObserveRpcDuration(pump_metric_label::kMethodWriteBinlog, written.ok(), 0.0);

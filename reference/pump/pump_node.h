@@ -46,6 +46,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -95,11 +96,21 @@ class PumpNode {
   // binlog_pump_loss_binlog_count. kUnavailable (not counted: the RPC server is gone
   // upstream) once Stopped().
   Status WriteBinlog(const binlog::WriteBinlogReq& request, int64_t now_ms);
+  // WriteBinlog of a request whose payload the driver has already decoded (the simulator's
+  // writers hand over the binlog they built, shared, never null): the same checks, texts,
+  // loss counts and store write; `payload_bytes` is the encoded size the size histogram
+  // observes. Decoding is the transport's job (DESIGN.md §3), so both paths share the node.
+  Status WriteDecodedBinlog(uint64_t cluster_id, std::shared_ptr<const binlog::Binlog> binlog,
+                            size_t payload_bytes, int64_t now_ms);
 
   // One batch of the PullBinlogs stream: binlogs after request.startFrom.offset (§7.5).
   // `cluster ID are mismatch, ...` on a foreign cluster id; kUnavailable once Stopped().
   Result<PullResult> PullBinlogs(const binlog::PullBinlogReq& request, size_t limit_count,
                                  size_t limit_bytes);
+  // PullBinlogs with the store's binlogs shared, not copied (BinlogStore::PullShared): for
+  // an in-process driver (the simulator). Same checks and results.
+  Result<SharedPullResult> PullSharedBinlogs(const binlog::PullBinlogReq& request,
+                                             size_t limit_count, size_t limit_bytes);
 
   // binlog_pump_rpc_duration_seconds{method,label}: the driver times each RPC it served.
   // `method` is pump_metric_label::kMethodWriteBinlog or kMethodPullBinlogs.
@@ -154,8 +165,14 @@ class PumpNode {
   void SetStateLocked(NodeState next);
   void BeginShutdownLocked();
   NodeStatus RecordLocked(int64_t update_ts) const;
-  Status CheckWriteLocked(const binlog::WriteBinlogReq& request, binlog::Binlog* binlog) const;
-  Status WriteToStore(binlog::Binlog&& binlog, size_t payload_bytes);
+  Status CheckWriteLocked(uint64_t cluster_id, const Status& decoded,
+                          const binlog::Binlog* binlog) const;
+  Status WriteAdmitted(uint64_t cluster_id, const Status& decoded,
+                       std::shared_ptr<const binlog::Binlog> binlog, size_t payload_bytes,
+                       int64_t now_ms);
+  Status WriteToStore(std::shared_ptr<const binlog::Binlog> binlog, size_t payload_bytes);
+  Status CheckPull(const binlog::PullBinlogReq& request) const;
+  void LogPurgedPull(const binlog::PullBinlogReq& request);
   Result<int64_t> WriteFakeBinlogLocked();
   void HeartbeatLocked(int64_t now_ms);
   void FakeBinlogTickLocked();

@@ -32,7 +32,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "reference/core/proto/binlog.pb.h"
@@ -69,6 +71,48 @@ struct PullResult {
   int64_t skipped_unmatched = 0;
 };
 
+// Upstream feedPreWriteValue, extended to the DDL fields (UPSTREAM.md §7.5): `commit` takes
+// the start_ts, prewrite_value, ddl_query, ddl_job_id and ddl_schema_state of `prewrite`,
+// presence included, so the enriched commit encodes exactly as upstream's would.
+void CopyPrewriteFields(const binlog::Binlog& prewrite, binlog::Binlog& commit);
+// ByteSizeLong() of `commit` enriched with `prewrite` (CopyPrewriteFields), without building
+// it: the commit's size minus its five enrichment fields plus the prewrite's.
+size_t EnrichedByteSize(const binlog::Binlog& commit, const binlog::Binlog& prewrite);
+
+// A pulled binlog without a copy: the Commit (or fake binlog) as stored and, for a Commit,
+// its Prewrite, both immutable and shared with the store that holds them. It stands for
+// what Pull returns (Materialize()): the Commit enriched with its Prewrite's fields; a
+// fake binlog as stored. The accessors answer as the enriched binlog would.
+struct SharedPulledBinlog {
+  std::shared_ptr<const binlog::Binlog> commit;    // never null
+  // Null when `commit` is already what Pull returns (a fake binlog, or a copying store's
+  // enriched commit).
+  std::shared_ptr<const binlog::Binlog> prewrite;
+  size_t bytes = 0;                                // Materialize().ByteSizeLong()
+
+  // The binlog that the enriched fields come from.
+  const binlog::Binlog& enriching() const { return prewrite ? *prewrite : *commit; }
+  binlog::BinlogType tp() const { return commit->tp(); }
+  int64_t commit_ts() const { return commit->commit_ts(); }
+  int64_t start_ts() const { return enriching().start_ts(); }
+  int64_t ddl_job_id() const { return enriching().ddl_job_id(); }
+  const std::string& ddl_query() const { return enriching().ddl_query(); }
+  const std::string& prewrite_value() const { return enriching().prewrite_value(); }
+  // The enriched binlog itself (a copy): for destinations that encode it, and for callers
+  // of the copying interfaces.
+  binlog::Binlog Materialize() const;
+};
+
+// Shares a binlog the caller gives up (a pulled one: already enriched), its size computed.
+SharedPulledBinlog SharePulledBinlog(binlog::Binlog&& binlog);
+
+// PullResult with shared binlogs (BinlogStore::PullShared).
+struct SharedPullResult {
+  std::vector<SharedPulledBinlog> binlogs;  // strictly increasing commit_ts
+  bool requested_purged = false;            // as PullResult
+  int64_t skipped_unmatched = 0;            // as PullResult
+};
+
 // Numbers the pump exports as metrics (UPSTREAM.md §4.1).
 struct BinlogStoreStats {
   int64_t max_commit_ts = 0;
@@ -94,10 +138,13 @@ class BinlogStore {
   // Stores all binlogs atomically (all or none) with one durability point.
   virtual Status WriteBatch(std::span<const binlog::Binlog> binlogs) = 0;
 
-  // Write() of a binlog the caller gives up (left valid but unspecified). Same contract and
-  // results; a store that keeps decoded binlogs (MemoryBinlogStore) takes it instead of
-  // copying it. The default writes it as Write() does.
-  virtual Status WriteOwned(binlog::Binlog&& binlog) { return Write(binlog); }
+  // Write() of an immutable binlog (never null) that the caller may share with others (the
+  // simulator's writer, network and drainers). Same contract and results; a store that keeps
+  // decoded binlogs (MemoryBinlogStore) keeps the pointer instead of a copy. The default
+  // writes it as Write() does.
+  virtual Status WriteShared(std::shared_ptr<const binlog::Binlog> binlog) {
+    return Write(*binlog);
+  }
 
   // The binlog stored under index key `ts` (see contract). kNotFound if absent or at or
   // below the deleted GC bound; kCorruption if the stored bytes do not decode.
@@ -108,6 +155,11 @@ class BinlogStore {
   // that the first available binlog is always returned whatever its size.
   virtual Result<PullResult> Pull(int64_t after_ts, size_t limit_count,
                                   size_t limit_bytes) = 0;
+  // Pull() with the same limits and results, the binlogs shared (SharedPulledBinlog) rather
+  // than copied where the store keeps them decoded (MemoryBinlogStore). The default wraps
+  // what Pull() returns.
+  virtual Result<SharedPullResult> PullShared(int64_t after_ts, size_t limit_count,
+                                              size_t limit_bytes);
 
   virtual int64_t MaxCommitTS() const = 0;
   virtual int64_t GcTS() const = 0;

@@ -15,33 +15,26 @@ Status ClosedStatus() { return Status::Unavailable("binlog store is closed"); }
 
 bool IsProbeBinlog(const binlog::Binlog& b) { return b.start_ts() == 0 && b.commit_ts() == 0; }
 
-// Makes `b` what DecodeBinlog(EncodeBinlog(b)) returns: EncodeBinlog writes the
+// True when `b` is what DecodeBinlog(EncodeBinlog(b)) returns: EncodeBinlog writes the
 // always-written scalars even when absent, so they come back present.
-void MarkStored(binlog::Binlog& b) {
-  b.set_tp(b.tp());
-  b.set_start_ts(b.start_ts());
-  b.set_commit_ts(b.commit_ts());
-  b.set_ddl_job_id(b.ddl_job_id());
-  b.set_ddl_schema_state(b.ddl_schema_state());
+bool IsMarkedStored(const binlog::Binlog& b) {
+  return b.has_tp() && b.has_start_ts() && b.has_commit_ts() && b.has_ddl_job_id() &&
+         b.has_ddl_schema_state();
+}
+
+// `b` as stored: with every always-written scalar present (see IsMarkedStored).
+std::shared_ptr<const binlog::Binlog> MarkStored(const binlog::Binlog& b) {
+  auto stored = std::make_shared<binlog::Binlog>(b);
+  stored->set_tp(b.tp());
+  stored->set_start_ts(b.start_ts());
+  stored->set_commit_ts(b.commit_ts());
+  stored->set_ddl_job_id(b.ddl_job_id());
+  stored->set_ddl_schema_state(b.ddl_schema_state());
+  return stored;
 }
 
 // The key bound up to which Gc(gc_ts) deletes (UPSTREAM.md §7.6).
 int64_t GcDeleteBound(int64_t gc_ts) { return gc_ts - EncodeTso(kGcMarginMilliseconds); }
-
-// Upstream feedPreWriteValue, extended to the DDL fields (UPSTREAM.md §7.5). Presence is
-// copied too, so the enriched commit encodes exactly as upstream's would.
-void CopyPrewriteFields(const binlog::Binlog& p, binlog::Binlog& c) {
-  c.clear_start_ts();
-  c.clear_prewrite_value();
-  c.clear_ddl_query();
-  c.clear_ddl_job_id();
-  c.clear_ddl_schema_state();
-  if (p.has_start_ts()) c.set_start_ts(p.start_ts());
-  if (p.has_prewrite_value()) c.set_prewrite_value(p.prewrite_value());
-  if (p.has_ddl_query()) c.set_ddl_query(p.ddl_query());
-  if (p.has_ddl_job_id()) c.set_ddl_job_id(p.ddl_job_id());
-  if (p.has_ddl_schema_state()) c.set_ddl_schema_state(p.ddl_schema_state());
-}
 
 }  // namespace
 
@@ -98,8 +91,8 @@ int64_t MemoryDisk::AvailableLocked() const {
   return std::max<int64_t>(0, free_base_bytes_ - used_bytes_);
 }
 
-void MemoryDisk::PutLocked(int64_t key, binlog::Binlog&& binlog, int64_t bytes,
-                           const Arrival& arrival) {
+void MemoryDisk::PutLocked(int64_t key, std::shared_ptr<const binlog::Binlog> binlog,
+                           int64_t bytes, const Arrival& arrival) {
   used_bytes_ += bytes;
   auto [it, inserted] = slots_.try_emplace(key);
   if (inserted) {
@@ -193,49 +186,50 @@ Status MemoryBinlogStore::Write(const binlog::Binlog& binlog) {
 }
 
 Status MemoryBinlogStore::WriteBatch(std::span<const binlog::Binlog> binlogs) {
-  std::vector<binlog::Binlog> kept;
+  std::vector<std::shared_ptr<const binlog::Binlog>> kept;
   kept.reserve(binlogs.size());
   for (const binlog::Binlog& b : binlogs) {
-    if (!IsProbeBinlog(b)) kept.push_back(b);  // TiDB's probe: accepted and dropped
+    if (!IsProbeBinlog(b)) kept.push_back(MarkStored(b));  // TiDB's probe: accepted, dropped
   }
   return WriteKept(binlogs, kept);
 }
 
-// The simulator's pump writes every binlog this way: the decoded request moves into its
-// slot, with no copy and no vector.
-Status MemoryBinlogStore::WriteOwned(binlog::Binlog&& binlog) {
-  const std::span<const binlog::Binlog> given(&binlog, 1);
-  if (IsProbeBinlog(binlog)) return WriteKept(given, {});
-  return WriteKept(given, std::span<binlog::Binlog>(&binlog, 1));
+// The simulator's pump writes every binlog this way: the writer's binlog goes into its
+// slot, with no copy and no vector (a copy only if a scalar is absent, see MarkStored).
+Status MemoryBinlogStore::WriteShared(std::shared_ptr<const binlog::Binlog> binlog) {
+  BINLOG_ASSERT(binlog != nullptr);
+  const std::span<const binlog::Binlog> given(binlog.get(), 1);
+  if (IsProbeBinlog(*binlog)) return WriteKept(given, {});
+  if (!IsMarkedStored(*binlog)) binlog = MarkStored(*binlog);
+  return WriteKept(given, std::span<std::shared_ptr<const binlog::Binlog>>(&binlog, 1));
 }
 
-// Stores `kept` (the non-probe binlogs of `given`, moved from) under the checks of
-// WriteBatch, which look at `given` as the caller passed it.
+// Stores `kept` (the non-probe binlogs of `given` as stored: see MarkStored) under the
+// checks of WriteBatch, which look at `given` as the caller passed it.
 Status MemoryBinlogStore::WriteKept(std::span<const binlog::Binlog> given,
-                                    std::span<binlog::Binlog> kept) {
+                                    std::span<std::shared_ptr<const binlog::Binlog>> kept) {
   std::lock_guard lock(disk_->mu_);
   if (closed_) return ClosedStatus();
   BINLOG_RETURN_IF_ERROR(CheckSpaceGuardLocked(given));
   int64_t bytes = 0;
-  for (binlog::Binlog& b : kept) {
-    MarkStored(b);
+  for (const auto& b : kept) {
     // All fields present: the encoded size, EncodeBinlog(b).size(), without encoding. It
-    // stays cached in the message (GetCachedSize below) until the binlog changes.
-    bytes += static_cast<int64_t>(b.ByteSizeLong());
+    // stays cached in the message (GetCachedSize below): stored binlogs never change.
+    bytes += static_cast<int64_t>(b->ByteSizeLong());
   }
   BINLOG_RETURN_IF_ERROR(CheckWritableLocked(given, bytes));
-  for (binlog::Binlog& b : kept) {
-    const MemoryDisk::Arrival arrival{b.tp(), b.start_ts(), b.commit_ts(),
+  for (std::shared_ptr<const binlog::Binlog>& b : kept) {
+    const MemoryDisk::Arrival arrival{b->tp(), b->start_ts(), b->commit_ts(),
                                       disk_->next_position_++};
     // CheckWritableLocked made sure every Prewrite of the batch fits the sorter.
     const Status added =
         sorter_.Add(arrival.tp, arrival.start_ts, arrival.commit_ts, arrival.position);
     BINLOG_ASSERT(added.ok());
-    if (BINLOG_PLANTED_BUG(kMaxCommitPastUnmatched) && b.tp() != binlog::Prewrite) {
-      planted_max_seen_commit_ts_ = std::max(planted_max_seen_commit_ts_, b.commit_ts());
+    if (BINLOG_PLANTED_BUG(kMaxCommitPastUnmatched) && b->tp() != binlog::Prewrite) {
+      planted_max_seen_commit_ts_ = std::max(planted_max_seen_commit_ts_, b->commit_ts());
     }
-    const int64_t key = BinlogIndexTs(b);
-    const int64_t size = b.GetCachedSize();
+    const int64_t key = BinlogIndexTs(*b);
+    const int64_t size = b->GetCachedSize();
     disk_->PutLocked(key, std::move(b), size, arrival);
   }
   if (options_.sync && !kept.empty() && !BINLOG_PLANTED_BUG(kAckBeforeDurable)) {
@@ -288,7 +282,9 @@ Status MemoryBinlogStore::CheckWritableLocked(std::span<const binlog::Binlog> bi
 Result<binlog::Binlog> MemoryBinlogStore::Lookup(int64_t ts) {
   std::lock_guard lock(disk_->mu_);
   if (closed_) return ClosedStatus();
-  return ReadLocked(ts);
+  Result<std::shared_ptr<const binlog::Binlog>> stored = ReadLocked(ts);
+  if (!stored.ok()) return stored.status();
+  return binlog::Binlog(**stored);
 }
 
 Result<const MemoryDisk::Slot*> MemoryBinlogStore::SlotLocked(int64_t key) {
@@ -304,17 +300,32 @@ Result<const MemoryDisk::Slot*> MemoryBinlogStore::SlotLocked(int64_t key) {
   return &it->second;
 }
 
-Result<binlog::Binlog> MemoryBinlogStore::ReadLocked(int64_t key) {
+Result<std::shared_ptr<const binlog::Binlog>> MemoryBinlogStore::ReadLocked(int64_t key) {
   Result<const MemoryDisk::Slot*> slot = SlotLocked(key);
   if (!slot.ok()) return slot.status();
   return (*slot)->binlog;
 }
 
+// The copying Pull: what PullShared shares, each binlog materialized (enriched copy).
 Result<PullResult> MemoryBinlogStore::Pull(int64_t after_ts, size_t limit_count,
                                            size_t limit_bytes) {
+  Result<SharedPullResult> shared = PullShared(after_ts, limit_count, limit_bytes);
+  if (!shared.ok()) return shared.status();
+  PullResult result;
+  result.requested_purged = shared->requested_purged;
+  result.skipped_unmatched = shared->skipped_unmatched;
+  result.binlogs.reserve(shared->binlogs.size());
+  for (const SharedPulledBinlog& b : shared->binlogs) result.binlogs.push_back(b.Materialize());
+  return result;
+}
+
+// Each Commit comes with its Prewrite (both shared, nothing copied) and the size the
+// enriched commit would encode to, which the byte limit counts.
+Result<SharedPullResult> MemoryBinlogStore::PullShared(int64_t after_ts, size_t limit_count,
+                                                       size_t limit_bytes) {
   std::lock_guard lock(disk_->mu_);
   if (closed_) return ClosedStatus();
-  PullResult result;
+  SharedPullResult result;
   result.requested_purged = after_ts <= disk_->gc_ts_;
   const int64_t from = std::max({after_ts, disk_->gc_ts_, int64_t{0}});  // never key 0
   const int64_t to = VisibleMaxCommitTsLocked();
@@ -328,21 +339,24 @@ Result<PullResult> MemoryBinlogStore::Pull(int64_t after_ts, size_t limit_count,
       skip_first = false;
       continue;
     }
-    Result<binlog::Binlog> c = ReadLocked(it->first);
+    Result<std::shared_ptr<const binlog::Binlog>> c = ReadLocked(it->first);
     if (!c.ok()) return c.status();
-    if (c->commit_ts() != c->start_ts()) {  // not a fake binlog: attach its Prewrite
-      Result<const MemoryDisk::Slot*> p = SlotLocked(c->start_ts());
+    SharedPulledBinlog pulled;
+    pulled.commit = std::move(c).value();
+    pulled.bytes = static_cast<size_t>(it->second.bytes);
+    if (pulled.commit->commit_ts() != pulled.commit->start_ts()) {  // not fake: its Prewrite
+      Result<std::shared_ptr<const binlog::Binlog>> p = ReadLocked(pulled.commit->start_ts());
       if (p.status().code() == StatusCode::kNotFound) {
         ++result.skipped_unmatched;  // upstream: "Matching P-binlog not found"
         continue;
       }
       if (!p.ok()) return p.status();
-      CopyPrewriteFields((*p)->binlog, *c);
+      pulled.prewrite = std::move(p).value();
+      pulled.bytes = EnrichedByteSize(*pulled.commit, *pulled.prewrite);
     }
-    const size_t size = c->ByteSizeLong();
-    if (!result.binlogs.empty() && bytes + size > limit_bytes) break;
-    bytes += size;
-    result.binlogs.push_back(std::move(c).value());
+    if (!result.binlogs.empty() && bytes + pulled.bytes > limit_bytes) break;
+    bytes += pulled.bytes;
+    result.binlogs.push_back(std::move(pulled));
   }
   return result;
 }

@@ -70,13 +70,14 @@ class MemoryDisk {
  private:
   friend class MemoryBinlogStore;
 
-  // One stored binlog, kept decoded: the simulator's pulls would otherwise decode every
-  // Commit and its Prewrite again (nothing here is ever read back from real bytes, so a
-  // decode could not fail). `bytes` is its encoded size (EncodeBinlog), which disk space
-  // accounts for. The index fields duplicate the binlog's so that Pull can skip Prewrite
+  // One stored binlog, kept decoded and immutable, shared with whoever wrote it
+  // (WriteShared) and whoever pulls it (PullShared): the simulator's pulls would otherwise
+  // decode or copy every Commit and its Prewrite again (nothing here is ever read back from
+  // real bytes, so a decode could not fail). `bytes` is its encoded size (EncodeBinlog),
+  // which disk space accounts for. The index fields duplicate the binlog's so that Pull can skip Prewrite
   // records cheaply.
   struct Slot {
-    binlog::Binlog binlog;
+    std::shared_ptr<const binlog::Binlog> binlog;
     int64_t bytes = 0;
     binlog::BinlogType tp = binlog::Prewrite;
     int64_t start_ts = 0;
@@ -105,7 +106,8 @@ class MemoryDisk {
   // All below are guarded by mu_; the store calls them with mu_ held.
   // Stores `binlog` (its encoded size `bytes`) under `key`, keeping what it replaces for
   // DropUnsyncedLocked.
-  void PutLocked(int64_t key, binlog::Binlog&& binlog, int64_t bytes, const Arrival& arrival);
+  void PutLocked(int64_t key, std::shared_ptr<const binlog::Binlog> binlog, int64_t bytes,
+                 const Arrival& arrival);
   void SyncLocked(const CommitSorter& sorter);
   void DropUnsyncedLocked();
   int64_t DeleteUpToLocked(int64_t bound);
@@ -145,9 +147,11 @@ class MemoryBinlogStore final : public BinlogStore {
 
   Status Write(const binlog::Binlog& binlog) override;
   Status WriteBatch(std::span<const binlog::Binlog> binlogs) override;
-  Status WriteOwned(binlog::Binlog&& binlog) override;
+  Status WriteShared(std::shared_ptr<const binlog::Binlog> binlog) override;
   Result<binlog::Binlog> Lookup(int64_t ts) override;
   Result<PullResult> Pull(int64_t after_ts, size_t limit_count, size_t limit_bytes) override;
+  Result<SharedPullResult> PullShared(int64_t after_ts, size_t limit_count,
+                                      size_t limit_bytes) override;
   int64_t MaxCommitTS() const override;
   int64_t GcTS() const override;
   bool AllMatched() const override;
@@ -165,12 +169,13 @@ class MemoryBinlogStore final : public BinlogStore {
  private:
   MemoryBinlogStore(std::shared_ptr<MemoryDisk> disk, MemoryBinlogStoreOptions options);
   void RecoverLocked();
-  Status WriteKept(std::span<const binlog::Binlog> given, std::span<binlog::Binlog> kept);
+  Status WriteKept(std::span<const binlog::Binlog> given,
+                   std::span<std::shared_ptr<const binlog::Binlog>> kept);
   Status CheckSpaceGuardLocked(std::span<const binlog::Binlog> binlogs) const;
   Status CheckWritableLocked(std::span<const binlog::Binlog> binlogs, int64_t bytes);
   // The slot under index key `key`, or ReadLocked's error (not found, corrupt).
   Result<const MemoryDisk::Slot*> SlotLocked(int64_t key);
-  Result<binlog::Binlog> ReadLocked(int64_t key);
+  Result<std::shared_ptr<const binlog::Binlog>> ReadLocked(int64_t key);
   // MaxCommitTS as Pull and callers see it: the sorter's (a planted bug may change it).
   int64_t VisibleMaxCommitTsLocked() const;
   void ReleaseLocked();

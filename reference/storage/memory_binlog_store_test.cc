@@ -138,17 +138,16 @@ TEST_F(MemoryBinlogStoreTest, CrashRebuildsSorterFromTheLastSync) {
   EXPECT_TRUE(store_->AllMatched());
 }
 
-// WriteOwned (the simulator's pump path) stores exactly what Write stores, takes the same
+// WriteShared (the simulator's pump path) stores exactly what Write stores, takes the same
 // space, drops the probe, and applies nothing when refused.
-TEST_F(MemoryBinlogStoreTest, WriteOwnedStoresWhatWriteStores) {
+TEST_F(MemoryBinlogStoreTest, WriteSharedStoresWhatWriteStores) {
   ASSERT_NO_FATAL_FAILURE(Open());
   auto other_disk = std::make_shared<MemoryDisk>();
   auto copying = MemoryBinlogStore::Open(other_disk);
   ASSERT_TRUE(copying.ok());
   for (const Binlog& b : {Prewrite(Ts(1), 300), Commit(Ts(1), Ts(2)), Rollback(Ts(3))}) {
     ASSERT_TRUE((*copying)->Write(b).ok());
-    Binlog owned = b;
-    ASSERT_TRUE(store_->WriteOwned(std::move(owned)).ok());
+    ASSERT_TRUE(store_->WriteShared(std::make_shared<const Binlog>(b)).ok());
   }
   for (int64_t ts : {Ts(1), Ts(2), int64_t{0}}) {
     Result<Binlog> want = (*copying)->Lookup(ts);
@@ -160,12 +159,53 @@ TEST_F(MemoryBinlogStoreTest, WriteOwnedStoresWhatWriteStores) {
   EXPECT_EQ(store_->MaxCommitTS(), (*copying)->MaxCommitTS());
   EXPECT_EQ(disk_->available_bytes(), other_disk->available_bytes());
 
-  ASSERT_TRUE(store_->WriteOwned(Binlog()).ok());  // TiDB's probe: accepted, dropped
+  ASSERT_TRUE(store_->WriteShared(std::make_shared<const Binlog>()).ok());  // TiDB's probe
   EXPECT_EQ(disk_->available_bytes(), other_disk->available_bytes());
   disk_->FailNextWrites(1);
-  EXPECT_EQ(store_->WriteOwned(Prewrite(Ts(4))).code(), StatusCode::kIoError);
+  EXPECT_EQ(store_->WriteShared(std::make_shared<const Binlog>(Prewrite(Ts(4)))).code(),
+            StatusCode::kIoError);
   EXPECT_FALSE(Has(Ts(4)));
   EXPECT_TRUE(store_->AllMatched());
+}
+
+// PullShared answers what Pull answers (same binlogs, limits, counts), sharing the stored
+// binlogs instead of copying them; its sizes are the enriched binlogs' encoded sizes, DDL
+// fields and a commit carrying enrichment fields of its own included.
+TEST_F(MemoryBinlogStoreTest, PullSharedSharesWhatPullCopies) {
+  ASSERT_NO_FATAL_FAILURE(Open());
+  auto ddl = std::make_shared<Binlog>(Prewrite(Ts(3)));
+  ddl->set_ddl_job_id(7);
+  ddl->set_ddl_query("create table t (id int primary key)");
+  ddl->set_ddl_schema_state(5);
+  Binlog ddl_commit = Commit(Ts(3), Ts(4));
+  ddl_commit.set_prewrite_value("stale");  // replaced by the Prewrite's (absent) value
+  ddl_commit.set_ddl_query("x");
+  // Decoded, so every always-written scalar is present: the store keeps it as it is.
+  auto commit = std::make_shared<const Binlog>(*DecodeBinlog(EncodeBinlog(Commit(Ts(1), Ts(2)))));
+  ASSERT_TRUE(store_->Write(Prewrite(Ts(1), 300)).ok());
+  ASSERT_TRUE(store_->WriteShared(commit).ok());
+  ASSERT_TRUE(store_->WriteShared(ddl).ok());
+  ASSERT_TRUE(store_->Write(ddl_commit).ok());
+  ASSERT_TRUE(store_->Write(MakeFakeBinlog(Ts(5))).ok());
+  for (size_t limit_bytes : {size_t{1}, size_t{400}, size_t{1} << 20}) {
+    Result<PullResult> copied = store_->Pull(0, 10, limit_bytes);
+    Result<SharedPullResult> shared = store_->PullShared(0, 10, limit_bytes);
+    ASSERT_TRUE(copied.ok() && shared.ok());
+    ASSERT_EQ(shared->binlogs.size(), copied->binlogs.size()) << limit_bytes;
+    for (size_t i = 0; i < copied->binlogs.size(); ++i) {
+      const SharedPulledBinlog& s = shared->binlogs[i];
+      EXPECT_EQ(s.bytes, copied->binlogs[i].ByteSizeLong());
+      EXPECT_EQ(EncodeBinlog(s.Materialize()), EncodeBinlog(copied->binlogs[i]));
+      EXPECT_EQ(s.start_ts(), copied->binlogs[i].start_ts());
+      EXPECT_EQ(s.ddl_query(), copied->binlogs[i].ddl_query());
+      EXPECT_EQ(s.prewrite_value(), copied->binlogs[i].prewrite_value());
+    }
+  }
+  Result<SharedPullResult> all = store_->PullShared(0, 10, size_t{1} << 20);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->binlogs.size(), 3u);
+  EXPECT_TRUE(all->binlogs[0].commit == commit);  // the written binlog itself, not a copy
+  EXPECT_TRUE(all->binlogs[2].prewrite == nullptr);  // the fake binlog, as stored
 }
 
 TEST_F(MemoryBinlogStoreTest, InjectedWriteFailureAppliesNothing) {
