@@ -332,7 +332,7 @@ void World::SendPulls(int i) {
     message.from = DrainerEndpoint(i);
     message.to = PumpEndpoint(pump);
     message.incarnation = drainer.incarnation;
-    message.pull = std::move(request);
+    message.pull = SimPull{request.id, request.after_ts, request.limit_count, request.limit_bytes};
     message.request_id = next_message_id_;  // Send assigns this id; the answer names it
     uint64_t pull_id = message.pull.id;
     uint64_t id = Send(std::move(message));

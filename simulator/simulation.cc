@@ -93,25 +93,36 @@ uint64_t World::Send(Message message) {
   }
   if (delivery.copies == 2) Record(Kind::kMessageDuplicated, message.from, message.to);
   message.copies_pending = delivery.copies;
-  for (int copy = 0; copy < delivery.copies; ++copy) {
-    queue_.Push(now_ms_ + delivery.delay_ms[copy], kEvDeliver, message.to, id);
+  const uint32_t to = message.to;
+  uint32_t slot = static_cast<uint32_t>(message_slots_.size());
+  if (free_message_slots_.empty()) {
+    message_slots_.push_back(std::move(message));
+  } else {
+    slot = free_message_slots_.back();
+    free_message_slots_.pop_back();
+    message_slots_[slot] = std::move(message);
   }
-  messages_.emplace(id, std::move(message));
+  for (int copy = 0; copy < delivery.copies; ++copy) {
+    queue_.Push(now_ms_ + delivery.delay_ms[copy], kEvDeliver, to, slot);
+  }
   return id;
 }
 
-void World::OnDeliver(uint64_t message_id) {
-  // A reference into messages_ stays valid while handlers send (and so insert) messages.
-  auto found = messages_.find(message_id);
-  BINLOG_ASSERT(found != messages_.end());
-  Message& message = found->second;
+void World::OnDeliver(uint64_t slot) {
+  // A reference into the deque stays valid while handlers send (and so add slots).
+  BINLOG_ASSERT(slot < message_slots_.size());
+  Message& message = message_slots_[slot];
+  BINLOG_ASSERT(message.copies_pending > 0);
   switch (message.kind) {
     case MessageKind::kWriteRequest: DeliverWriteRequest(message); break;
     case MessageKind::kWriteResponse: DeliverWriteResponse(message); break;
     case MessageKind::kPullRequest: DeliverPullRequest(message); break;
     case MessageKind::kPullResponse: DeliverPullResponse(message); break;
   }
-  if (--message.copies_pending == 0) messages_.erase(message_id);
+  if (--message.copies_pending == 0) {
+    message = Message{};  // lets go of its binlogs and results now
+    free_message_slots_.push_back(static_cast<uint32_t>(slot));
+  }
 }
 
 void World::DeliverWriteRequest(const Message& message) {

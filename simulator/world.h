@@ -14,8 +14,8 @@
 // Endpoints: pumps are [0, P), drainers [P, P + D), writers after; an event's `target` and a
 // message's from/to use these numbers. A node's timer is one queued event carrying a
 // generation number; a crash, stop or reschedule bumps the generation, so stale timer events
-// are ignored instead of removed from the queue. Messages live in `messages_` by id until
-// their last copy is delivered.
+// are ignored instead of removed from the queue. Messages live in `message_slots_` (a
+// delivery event names the slot) until their last copy is delivered.
 //
 // Determinism: every container iterated here is ordered by index or by id; randomness comes
 // from named streams (sim_random.h) drawn in event order.
@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -92,7 +93,7 @@ inline constexpr uint64_t kSimClusterId = 6'879'000'000'000'000'001ULL;
 
 enum EventKind : uint32_t {
   kEvNodeTimer,    // target endpoint, arg generation
-  kEvDeliver,      // arg message id
+  kEvDeliver,      // arg message slot (message_slots_)
   kEvWriterWake,   // target writer, arg generation
   kEvFaultTick,
   kEvRestart,      // target endpoint
@@ -178,6 +179,16 @@ struct SimWriter {
 
 enum class MessageKind { kWriteRequest, kWriteResponse, kPullRequest, kPullResponse };
 
+// What a pull message carries of the drainer's PullRequest: the pump is the message's
+// destination already, so its node id and host (strings a message would move twice per
+// hop) stay behind.
+struct SimPull {
+  uint64_t id = 0;
+  int64_t after_ts = 0;
+  size_t limit_count = 0;
+  size_t limit_bytes = 0;
+};
+
 struct Message {
   MessageKind kind = MessageKind::kWriteRequest;
   uint32_t from = 0;
@@ -192,7 +203,7 @@ struct Message {
   std::shared_ptr<const binlog::Binlog> write_binlog;
   size_t write_bytes = 0;
   Status status;
-  PullRequest pull;
+  SimPull pull;
   std::optional<Result<SharedPullResult>> pull_result;
 };
 
@@ -260,7 +271,7 @@ class World final : public SimulatedCluster {
 
   // --- network ---
   uint64_t Send(Message message);
-  void OnDeliver(uint64_t message_id);
+  void OnDeliver(uint64_t slot);
   void DeliverWriteRequest(const Message& message);
   void DeliverWriteResponse(const Message& message);
   void DeliverPullRequest(const Message& message);
@@ -323,9 +334,12 @@ class World final : public SimulatedCluster {
   std::vector<SimDrainer> drainers_;
   std::vector<SimWriter> writers_;
   std::vector<std::vector<int64_t>> acked_commits_by_pump_;  // for the durability check
-  // By id, looked up once per delivery and never iterated, so hashed (DESIGN.md §3 forbids
-  // only iteration orders that can be observed).
-  std::unordered_map<uint64_t, Message> messages_;
+  // Messages in flight by slot (a delivery event's arg). A delivered message's slot is
+  // cleared and reused, so a run allocates slots for its peak of messages in flight, not a
+  // node per message. A deque: a handler holds a reference to its message while it sends
+  // (and so may add slots).
+  std::deque<Message> message_slots_;
+  std::vector<uint32_t> free_message_slots_;
   struct PendingPull {
     uint64_t incarnation;
     uint64_t pull_id;

@@ -94,7 +94,12 @@ int64_t MemoryDisk::AvailableLocked() const {
 void MemoryDisk::PutLocked(int64_t key, std::shared_ptr<const binlog::Binlog> binlog,
                            int64_t bytes, const Arrival& arrival) {
   used_bytes_ += bytes;
-  auto [it, inserted] = slots_.try_emplace(key);
+  // Keys mostly arrive in increasing order (ts from one TSO): a key past the last one is
+  // put at the end without walking down the tree.
+  const bool past_last = slots_.empty() || slots_.rbegin()->first < key;
+  auto [it, inserted] = past_last
+                            ? std::pair{slots_.emplace_hint(slots_.end(), key, Slot{}), true}
+                            : slots_.try_emplace(key);
   if (inserted) {
     undo_.push_back(Undo{key, std::nullopt});
   } else {
