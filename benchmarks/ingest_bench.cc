@@ -6,11 +6,14 @@
 //    are in flight (and, reported too, 32 single-record writers), vs a raw loop doing one
 //    writev of 128 records + fdatasync on one file; and single-writer p50 latency of a small
 //    durable Write vs a raw 128 B append + fdatasync.
+//  - Info: I3's 32 x WriteBatch(4) path with sync off (BM_IngestConcurrentNoSync), i.e. its
+//    CPU cost alone (MB/s and process CPU us per binlog), the ceiling of I3 on a fast disk.
 // I1: each iteration measures the baseline first, then the store (A/B), in fresh
 // directories. I3: each iteration alternates the sides in short slices (SyncSlices) and
 // reports the median of the per-slice ratios. Repetitions give A/B/A/B and median aggregates.
-#include <benchmark/benchmark.h>
 #include <time.h>
+
+#include <benchmark/benchmark.h>
 
 #include <array>
 #include <atomic>

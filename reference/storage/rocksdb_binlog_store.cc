@@ -494,10 +494,12 @@ Status RocksDbBinlogStore::CheckSpace(std::span<const binlog::Binlog> binlogs) {
 }
 
 // Encodes the binlogs into *request: each one's value-log record, protobuf serialized in
-// place after its header. An empty request means nothing to write (probes only).
+// place after its header, into one buffer sized up front (ByteSizeLong caches the sizes the
+// serialization then uses). An empty request means nothing to write (probes only).
 Status RocksDbBinlogStore::PrepareRequest(std::span<const binlog::Binlog> binlogs,
                                           Request* request) {
   request->items.reserve(binlogs.size());
+  size_t record_bytes = 0;
   for (const binlog::Binlog& b : binlogs) {
     if (IsProbe(b)) continue;  // TiDB's empty probe: accepted and dropped
     const size_t payload_bytes = b.ByteSizeLong();
@@ -507,14 +509,20 @@ Status RocksDbBinlogStore::PrepareRequest(std::span<const binlog::Binlog> binlog
                                      std::to_string(request->bytes) + " bytes exceeds " +
                                      std::to_string(kWriteRequestBytesMax));
     }
+    record_bytes += kRecordHeaderBytes + payload_bytes;
+    request->items.push_back(
+        Item{payload_bytes, BinlogIndexTs(b), b.tp(), b.start_ts(), b.commit_ts()});
+  }
+  request->records.reserve(record_bytes);
+  auto item = request->items.begin();
+  for (const binlog::Binlog& b : binlogs) {
+    if (IsProbe(b)) continue;
     AppendRecordInPlace(
-        payload_bytes,
+        (item++)->payload_bytes,
         [&b](char* payload) {
           b.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(payload));
         },
         &request->records);
-    request->items.push_back(
-        Item{payload_bytes, BinlogIndexTs(b), b.tp(), b.start_ts(), b.commit_ts()});
   }
   return Status::Ok();
 }
