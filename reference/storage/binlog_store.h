@@ -83,6 +83,7 @@ size_t EnrichedByteSize(const binlog::Binlog& commit, const binlog::Binlog& prew
 // its Prewrite, both immutable and shared with the store that holds them. It stands for
 // what Pull returns (Materialize()): the Commit enriched with its Prewrite's fields; a
 // fake binlog as stored. The accessors answer as the enriched binlog would.
+// Thread safety: nobody modifies a binlog once it is shared, so any thread may read it.
 struct SharedPulledBinlog {
   std::shared_ptr<const binlog::Binlog> commit;    // never null
   // Null when `commit` is already what Pull returns (a fake binlog, or a copying store's
