@@ -7,10 +7,36 @@ namespace tidb_binlog::sim {
 
 Checker::Checker(int drainers) : drainers_(static_cast<size_t>(drainers)) {}
 
-// Commit ts come from the TSO in increasing order (acknowledgements nearly so): hinted at
-// the end, an insert is amortized O(1) rather than a walk down the tree.
+// Commit ts come from the TSO in increasing order (acknowledgements nearly so): a decision
+// is appended; one that is not the largest (never seen, but not assumed) goes in its place.
 void Checker::OnCommitDecided(int64_t start_ts, int64_t commit_ts) {
-  decided_.insert_or_assign(decided_.end(), commit_ts, start_ts);
+  if (decided_.empty() || decided_.back().first < commit_ts) {
+    decided_.emplace_back(commit_ts, start_ts);
+    return;
+  }
+  auto it = decided_.begin() + (DecidedLowerBound(commit_ts) - decided_.cbegin());
+  if (it != decided_.end() && it->first == commit_ts) {
+    it->second = start_ts;
+  } else {
+    decided_.emplace(it, commit_ts, start_ts);
+  }
+}
+
+std::vector<std::pair<int64_t, int64_t>>::const_iterator Checker::DecidedLowerBound(
+    int64_t commit_ts) const {
+  return std::lower_bound(decided_.begin(), decided_.end(), commit_ts,
+                          [](const auto& entry, int64_t ts) { return entry.first < ts; });
+}
+
+std::vector<std::pair<int64_t, int64_t>>::const_iterator Checker::DecidedUpperBound(
+    int64_t commit_ts) const {
+  return std::upper_bound(decided_.begin(), decided_.end(), commit_ts,
+                          [](int64_t ts, const auto& entry) { return ts < entry.first; });
+}
+
+const std::pair<int64_t, int64_t>* Checker::FindDecided(int64_t commit_ts) const {
+  auto it = DecidedLowerBound(commit_ts);
+  return it != decided_.end() && it->first == commit_ts ? &*it : nullptr;
 }
 void Checker::OnCommitAcked(int64_t commit_ts, int pump) {
   acked_[commit_ts] = pump;
@@ -40,8 +66,8 @@ bool Checker::Purged(int64_t commit_ts) const {
 }
 
 int64_t Checker::StartTsOf(int64_t commit_ts) const {
-  auto it = decided_.find(commit_ts);
-  return it == decided_.end() ? 0 : it->second;
+  const std::pair<int64_t, int64_t>* decided = FindDecided(commit_ts);
+  return decided == nullptr ? 0 : decided->second;
 }
 void Checker::OnRollback(int64_t start_ts) { rolled_back_.insert(start_ts); }
 
@@ -70,8 +96,8 @@ void Checker::CheckEmitted(int d, const SharedPulledBinlog& b, int64_t now_ms) {
     return "drainer " + std::to_string(d) + " commit ts " + std::to_string(ts);
   };
   if (b.start_ts() == ts) Fail(now_ms, "no-fake-emitted", where() + " is a fake binlog");
-  auto decided = decided_.find(ts);
-  if (decided == decided_.end()) {
+  const std::pair<int64_t, int64_t>* decided = FindDecided(ts);
+  if (decided == nullptr) {
     Fail(now_ms, "only-committed-emitted", where() + " was never committed by a writer");
   } else if (decided->second != b.start_ts()) {
     Fail(now_ms, "only-committed-emitted", where() + " has start ts " +
@@ -112,8 +138,8 @@ void Checker::ObserveCheckpoint(int d, int64_t checkpoint_ts, int64_t now_ms) {
              std::to_string(view.checkpoint));
   }
   // Every decided commit the checkpoint passed must be durable in the destination.
-  auto from = decided_.upper_bound(std::max(view.checkpoint, view.first_checkpoint));
-  auto to = decided_.upper_bound(checkpoint_ts);
+  auto from = DecidedUpperBound(std::max(view.checkpoint, view.first_checkpoint));
+  auto to = DecidedUpperBound(checkpoint_ts);
   for (auto it = from; it != to; ++it) {
     if (view.written.count(it->first) == 0 && !Purged(it->first)) {
       Fail(now_ms, "checkpoint-durable",

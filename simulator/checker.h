@@ -27,6 +27,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "reference/core/node_status.h"
@@ -99,10 +100,18 @@ class Checker {
   };
 
   void CheckEmitted(int d, const SharedPulledBinlog& binlog, int64_t now_ms);
+  std::vector<std::pair<int64_t, int64_t>>::const_iterator DecidedLowerBound(
+      int64_t commit_ts) const;
+  std::vector<std::pair<int64_t, int64_t>>::const_iterator DecidedUpperBound(
+      int64_t commit_ts) const;
+  // The decision for `commit_ts`, or null.
+  const std::pair<int64_t, int64_t>* FindDecided(int64_t commit_ts) const;
   // At or below its pump's gc_ts: a lagging drainer may skip it (see OnPumpGc).
   bool Purged(int64_t commit_ts) const;
 
-  std::map<int64_t, int64_t> decided_;  // commit ts -> start ts
+  // (commit ts, start ts) sorted by commit ts: decisions arrive in TSO order, so a flat
+  // array appended at the end (no node per commit) answers the range and point queries.
+  std::vector<std::pair<int64_t, int64_t>> decided_;
   // commit ts -> the pump that acknowledged it. Hashed (this and the other looked-up-only
   // sets): the checker sees every commit, a tree's per-commit node walks showed in profiles.
   std::unordered_map<int64_t, int> acked_;
