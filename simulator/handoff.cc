@@ -67,27 +67,10 @@ void World::RunHandOffEvents(int64_t to_ms, bool restarts) {
   while (!queue_.empty() && queue_.top().time_ms <= to_ms) {
     SimEvent event = queue_.Pop();
     now_ms_ = event.time_ms;
-    const uint32_t target = event.target;
-    switch (event.kind) {
-      case kEvNodeTimer:
-        if (target < static_cast<uint32_t>(config_.pumps)) {
-          OnPumpTimer(static_cast<int>(target), event.arg);
-        } else {
-          OnDrainerTimer(static_cast<int>(target) - config_.pumps, event.arg);
-        }
-        break;
-      case kEvDeliver: OnDeliver(event.arg); break;
-      case kEvWriterWake: OnWriterWake(static_cast<int>(target), event.arg); break;
-      case kEvFaultTick: OnFaultTick(); break;
-      case kEvRestart:
-        if (restarts) OnRestart(target);
-        break;
-      case kEvDiskRestore:
-        pumps_[target].disk->SetAvailableBytes(kMemoryDiskDefaultCapacityBytes);
-        break;
-      case kEvPullTimeout: OnPullTimeout(static_cast<int>(target), event.arg); break;
-      case kEvPhaseEnd: break;
-    }
+    if (DispatchCommonEvent(event)) continue;
+    if (event.kind == kEvFaultTick) OnFaultTick();
+    if (event.kind == kEvRestart && restarts) OnRestart(event.target);
+    // kEvPhaseEnd: the phases are over.
   }
   now_ms_ = std::max(now_ms_, to_ms);
 }

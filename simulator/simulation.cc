@@ -246,6 +246,29 @@ void World::History(const std::string& line) {
   if (options_.history_out != nullptr) *options_.history_out << line << '\n';
 }
 
+// The events whose handling is the same in Run() and in the hand-off (handoff.cc): node
+// timers, deliveries, writer wake-ups, disk restores, pull timeouts. False for the others
+// (fault ticks, restarts, phase ends), which each loop handles its own way.
+bool World::DispatchCommonEvent(const SimEvent& event) {
+  const uint32_t target = event.target;
+  switch (event.kind) {
+    case kEvNodeTimer:
+      if (target < static_cast<uint32_t>(config_.pumps)) {
+        OnPumpTimer(static_cast<int>(target), event.arg);
+      } else {
+        OnDrainerTimer(static_cast<int>(target) - config_.pumps, event.arg);
+      }
+      return true;
+    case kEvDeliver: OnDeliver(event.arg); return true;
+    case kEvWriterWake: OnWriterWake(static_cast<int>(target), event.arg); return true;
+    case kEvDiskRestore:
+      pumps_[target].disk->SetAvailableBytes(kMemoryDiskDefaultCapacityBytes);
+      return true;
+    case kEvPullTimeout: OnPullTimeout(static_cast<int>(target), event.arg); return true;
+    default: return false;
+  }
+}
+
 SimResult World::Run() {
   for (int i = 0; i < config_.pumps; ++i) StartPump(i);
   for (int i = 0; i < config_.drainers; ++i) StartDrainer(i);
@@ -255,26 +278,13 @@ SimResult World::Run() {
   while (!queue_.empty() && !checker_.failed() && !stop_) {
     SimEvent event = queue_.Pop();
     now_ms_ = event.time_ms;
-    const uint32_t target = event.target;
+    if (DispatchCommonEvent(event)) continue;
     switch (event.kind) {
-      case kEvNodeTimer:
-        if (target < static_cast<uint32_t>(config_.pumps)) {
-          OnPumpTimer(static_cast<int>(target), event.arg);
-        } else {
-          OnDrainerTimer(static_cast<int>(target) - config_.pumps, event.arg);
-        }
-        break;
-      case kEvDeliver: OnDeliver(event.arg); break;
-      case kEvWriterWake: OnWriterWake(static_cast<int>(target), event.arg); break;
       case kEvFaultTick:
         OnFaultTick();
         if (liveness_ && LivenessDone()) stop_ = true;
         break;
-      case kEvRestart: OnRestart(target); break;
-      case kEvDiskRestore:
-        pumps_[target].disk->SetAvailableBytes(kMemoryDiskDefaultCapacityBytes);
-        break;
-      case kEvPullTimeout: OnPullTimeout(static_cast<int>(target), event.arg); break;
+      case kEvRestart: OnRestart(event.target); break;
       case kEvPhaseEnd:
         if (event.arg == 0) {
           StartLiveness();
@@ -299,6 +309,7 @@ SimResult World::Run() {
           stop_ = true;
         }
         break;
+      default: BINLOG_ASSERT(false); break;  // DispatchCommonEvent handled it
     }
   }
   result_.trace_hash = trace_.HashHex();

@@ -305,6 +305,7 @@ class World final : public SimulatedCluster {
   bool LivenessDone();
   int64_t Downtime() { return fault_rng_.Between(kDowntimeMinMs, kDowntimeMaxMs); }
   void History(const std::string& line);
+  bool DispatchCommonEvent(const SimEvent& event);
 
   // --- the quiescent hand-off (handoff.cc) ---
   void HandOff();

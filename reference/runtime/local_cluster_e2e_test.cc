@@ -23,6 +23,7 @@
 #include "reference/core/binlog_codec.h"
 #include "reference/core/testing/test_directory.h"
 #include "reference/drainer/binlog_file_destination.h"
+#include "reference/runtime/e2e_cluster_options.h"
 #include "reference/runtime/e2e_http_client.h"
 
 namespace tidb_binlog {
@@ -65,24 +66,7 @@ class LocalClusterE2eTest : public ::testing::Test {
   }
 
   LocalClusterOptions Options() const {
-    LocalClusterOptions options;
-    options.data_dir = dir_.string();
-    options.pumps = 3;
-    options.drainers = 1;
-    options.pump_port = 0;
-    options.drainer_port = 0;
-    options.admin_port = 0;
-    options.write_rate = 0;  // the tests play TiDB themselves
-    options.hostname = "e2e-host";
-    // Short intervals keep the suite fast; the logic is the same as with upstream's.
-    options.pump.heartbeat_interval_ms = 200;
-    options.pump.fake_binlog_interval_ms = 200;
-    options.drainer.detect_interval_ms = 300;
-    options.drainer.checkpoint_save_interval_ms = 200;
-    options.drainer.pull_retry_delay_ms = 200;
-    // Small disks in CI: the guard only has to leave the test's few kilobytes through.
-    options.stop_write_at_available_space_bytes = 0;
-    return options;
+    return e2e::E2eClusterOptions(dir_.string(), "e2e-host", /*pumps=*/3, /*drainers=*/1);
   }
 
   void StartCluster() {

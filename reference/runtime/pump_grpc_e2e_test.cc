@@ -20,6 +20,7 @@
 #include "reference/core/binlog_text.h"
 #include "reference/core/testing/test_directory.h"
 #include "reference/grpc/pump_client.h"
+#include "reference/runtime/e2e_cluster_options.h"
 #include "reference/runtime/e2e_http_client.h"
 #include "reference/runtime/local_cluster.h"
 
@@ -67,21 +68,8 @@ class PumpGrpcE2eTest : public ::testing::Test {
   }
 
   void StartCluster(int drainers) {
-    LocalClusterOptions options;
-    options.data_dir = dir_.string();
-    options.pumps = 1;
-    options.drainers = drainers;
-    options.pump_port = 0;
-    options.drainer_port = 0;
-    options.admin_port = 0;
-    options.write_rate = 0;  // the tests play TiDB themselves
-    options.hostname = "grpc-e2e-host";
-    options.pump.heartbeat_interval_ms = 200;
-    options.pump.fake_binlog_interval_ms = 200;
-    options.drainer.detect_interval_ms = 300;
-    options.drainer.checkpoint_save_interval_ms = 200;
-    options.drainer.pull_retry_delay_ms = 200;
-    options.stop_write_at_available_space_bytes = 0;
+    const LocalClusterOptions options =
+        e2e::E2eClusterOptions(dir_.string(), "grpc-e2e-host", /*pumps=*/1, drainers);
     auto cluster = LocalCluster::Start(options);
     ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
     cluster_ = std::move(cluster).value();
