@@ -534,14 +534,18 @@ Status RocksDbBinlogStore::Enqueue(std::span<const binlog::Binlog> binlogs) {
   const Status prepared = PrepareRequest(binlogs, &request);
   {
     std::unique_lock lock(queue_mutex_);
-    preparing_.fetch_sub(1);  // under the lock, where the sync thread reads it
+    preparing_.fetch_sub(1);  // under the lock, where the sync and writer threads read it
     if (!prepared.ok() || request.items.empty()) {
       sync_cv_.notify_one();
+      queue_cv_.notify_one();  // held writes may be due now
       return prepared;
     }
     room_cv_.wait(lock, [&] { return queue_.size() < options_.write_queue_requests_max; });
     queue_.push_back(&request);
-    queue_cv_.notify_one();
+    queued_bytes_ += request.records.size();
+    // A held writer is not woken for nothing (HoldWrites); the request that ends the hold,
+    // or fills a group, wakes it.
+    if (!HoldWrites()) queue_cv_.notify_one();
   }
   WaitWhileZero(&request.acknowledged);
   for (std::atomic<uint32_t>* word : request.wake_after) WakeOne(word);
@@ -551,6 +555,7 @@ Status RocksDbBinlogStore::Enqueue(std::span<const binlog::Binlog> binlogs) {
   if (acked_waking_.fetch_sub(1) == 1) {
     std::lock_guard lock(queue_mutex_);
     sync_cv_.notify_one();
+    queue_cv_.notify_one();  // held writes may be due now
   }
   return status;
 }
@@ -565,7 +570,21 @@ Status RocksDbBinlogStore::Enqueue(std::span<const binlog::Binlog> binlogs) {
 // and the writer completes only a synced front.
 
 bool RocksDbBinlogStore::CanWriteGroup() const {
-  return !queue_.empty() && in_flight_.size() < kInFlightGroupsMax;
+  return !queue_.empty() && in_flight_.size() < kInFlightGroupsMax && !HoldWrites();
+}
+
+// With sync on, the writer holds queued requests while more are certainly on their way
+// (acknowledged callers not yet back, callers encoding), as ReadyToSync holds the sync:
+// the round's requests then go out in one write, instead of the writer being woken by each
+// caller in turn for a group of one to three requests (measured on 32 x WriteBatch(4): ~13
+// records per write, ~7 writes and writer wake-ups per fdatasync). The wait is bounded the
+// same way (it ends when those callers have queued), and it ends at once at a group's worth
+// of bytes, a full queue, or Close. Without sync nothing waits on a sync, so nothing is held.
+bool RocksDbBinlogStore::HoldWrites() const {
+  const bool more_coming = acked_waking_ > 0 || preparing_ > 0;
+  return options_.sync && more_coming && !stopping_ &&
+         queued_bytes_ < kGroupSmallFirstBytes &&
+         queue_.size() < options_.write_queue_requests_max;
 }
 
 bool RocksDbBinlogStore::CanCompleteGroup() const {
@@ -584,6 +603,7 @@ std::vector<RocksDbBinlogStore::Request*> RocksDbBinlogStore::TakeRequests() {
     requests.push_back(queue_.front());
     queue_.pop_front();
   }
+  for (const Request* r : requests) queued_bytes_ -= r->records.size();
   room_cv_.notify_all();
   return requests;
 }
@@ -608,7 +628,11 @@ void RocksDbBinlogStore::WriterLoop() {
       group->synced = !options_.sync || !group->status.ok();
       in_flight_.push_back(std::move(group));
       writing_ = false;
-      sync_cv_.notify_one();
+      if (const Group* newest = InlineSyncTarget()) {
+        SyncGroupsTo(newest->end, lock);
+      } else {
+        sync_cv_.notify_one();
+      }
     }
     std::vector<std::unique_ptr<Group>> done;
     while (CanCompleteGroup()) {
@@ -686,22 +710,43 @@ void RocksDbBinlogStore::SyncLoop() {
   for (;;) {
     const Group* newest = nullptr;
     sync_cv_.wait(lock, [&] {
-      newest = ReadyToSync();
+      newest = syncing_ ? nullptr : ReadyToSync();
       return newest != nullptr || sync_stopping_;
     });
     if (newest == nullptr) return;
-    const ValuePointer target = newest->end;
-    lock.unlock();
-    const Status s = vlog_->SyncTo(target);
-    lock.lock();
-    // Groups pop only once synced, and in_flight_ is in log order, so every unsynced group
-    // at or before `target` is still here.
-    for (const auto& group : in_flight_) {
-      if (group->synced || target < group->end) continue;
-      group->status = s;
-      group->synced = true;
-    }
+    SyncGroupsTo(newest->end, lock);
     queue_cv_.notify_one();
+  }
+}
+
+// The writer thread's own sync: when the sync thread is idle and no request is on its way
+// (none queued, being encoded or acknowledged and not yet back), the group just written is
+// the last one for now and a sync would start at once, so the writer syncs it itself and
+// goes on to index and acknowledge it, instead of handing it to the sync thread and waiting
+// to be handed it back: two thread wake-ups less on the path of every such group (a lone
+// writer's every write; under load, the group that closes each fdatasync round). Requests
+// arriving meanwhile wait for the writer, as they would have waited for that sync.
+const RocksDbBinlogStore::Group* RocksDbBinlogStore::InlineSyncTarget() const {
+  if (!options_.sync || syncing_ || acked_waking_ > 0 || preparing_ > 0 || !queue_.empty()) {
+    return nullptr;
+  }
+  return ReadyToSync();
+}
+
+// fdatasyncs the value log up to `target` (queue_mutex_ held by `lock`, released across the
+// fdatasync) and marks every group ending at or before it synced with the result.
+void RocksDbBinlogStore::SyncGroupsTo(ValuePointer target, std::unique_lock<std::mutex>& lock) {
+  syncing_ = true;
+  lock.unlock();
+  const Status s = vlog_->SyncTo(target);
+  lock.lock();
+  syncing_ = false;
+  // Groups pop only once synced, and in_flight_ is in log order, so every unsynced group
+  // at or before `target` is still here.
+  for (const auto& group : in_flight_) {
+    if (group->synced || target < group->end) continue;
+    group->status = s;
+    group->synced = true;
   }
 }
 

@@ -17,8 +17,10 @@
 // value-log records (protobuf serialized in place, CRC) before queueing them; the writer
 // thread writes a group (the callers' buffers with one pwritev, no sync) and feeds it to the
 // CommitSorter, while the sync thread fdatasyncs every group written so far (so group N is
-// being synced while group N+1 is written; a sync waits while acknowledged callers are still
-// coming back with their next request, so that it covers them too); then, in log order, the
+// being synced while group N+1 is written; a sync, and with sync on the write before it,
+// waits while acknowledged callers are still coming back with their next request, so that
+// it covers them too; when nothing else is coming and the sync thread is idle, the writer
+// syncs the group itself, sparing two thread hand-offs); then, in log order, the
 // writer thread puts the synced groups' index entries, headPointer, maxCommitTS and
 // handlePointer in one RocksDB WriteBatch (WAL on, unsynced: the vlog is the durable log),
 // publishes MaxCommitTS and acknowledges: it wakes the first caller, which wakes the others.
@@ -160,12 +162,15 @@ class RocksDbBinlogStore final : public BinlogStore {
   void RefreshSpace(bool force) const;
   // Group commit pipeline (queue_mutex_ held for the predicates and TakeRequests).
   bool CanWriteGroup() const;
+  bool HoldWrites() const;
   bool CanCompleteGroup() const;
   const Group* ReadyToSync() const;
   std::vector<Request*> TakeRequests();
   void WriterLoop();
   std::unique_ptr<Group> WriteGroup(std::vector<Request*> requests);
   void SyncLoop();
+  const Group* InlineSyncTarget() const;
+  void SyncGroupsTo(ValuePointer target, std::unique_lock<std::mutex>& lock);
   void IndexGroups(const std::vector<std::unique_ptr<Group>>& groups);
   void Acknowledge(const std::vector<std::unique_ptr<Group>>& groups);
   Result<binlog::Binlog> ReadIndexed(int64_t ts, size_t* payload_bytes);
@@ -194,9 +199,11 @@ class RocksDbBinlogStore final : public BinlogStore {
   std::condition_variable room_cv_;   // callers wait for queue room
   std::condition_variable sync_cv_;   // the sync thread waits for written groups
   std::deque<Request*> queue_;        // at most options_.write_queue_requests_max
+  size_t queued_bytes_ = 0;           // record bytes of the requests in queue_
   // Written to the value log, not yet acknowledged, in log order (at most kInFlightGroupsMax).
   std::deque<std::unique_ptr<Group>> in_flight_;
   bool writing_ = false;       // the writer thread holds requests taken off queue_
+  bool syncing_ = false;       // a value-log fdatasync is running (sync or writer thread)
   // Acknowledged requests whose callers have not woken yet (changed with queue_mutex_ held,
   // except the callers' own decrements; the one reaching 0 notifies under the lock).
   std::atomic<size_t> acked_waking_{0};
