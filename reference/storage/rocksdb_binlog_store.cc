@@ -75,6 +75,9 @@ int64_t EncodeTso(int64_t milliseconds) { return milliseconds << kTsoLogicalBits
 // a mutex + condition variable: the writer's wake is one FUTEX_WAKE and the woken caller
 // takes no lock, so it never wakes only to block on a mutex the writer still holds (measured:
 // ~4 futex calls and ~2.8 context switches per request with the mutex, on 32 writers).
+// Not std::atomic::wait/notify_one, which do the same underneath: the writer wakes a word
+// whose waiter may already have returned, and notify on an atomic that has ended its lifetime
+// is undefined behaviour, while a raw FUTEX_WAKE only uses the address.
 constexpr uint32_t kAcknowledged = 1;
 static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t) &&
               std::atomic<uint32_t>::is_always_lock_free);
