@@ -41,6 +41,8 @@ FIGURES = [
     ("BM_IngestSync", "store_32x4_MBps", "MB/s"), ("BM_IngestSync", "store_32x1_MBps", "MB/s"),
     ("BM_IngestSync", "raw_fdatasync128_MBps", "MB/s"),
     ("BM_IngestSync", "store_sync_p50_us", "us"), ("BM_IngestSync", "raw_sync_p50_us", "us"),
+    ("BM_IngestConcurrentNoSync", "store_32x4_nosync_MBps", "MB/s"),
+    ("BM_IngestConcurrentNoSync", "store_cpu_us_per_binlog", "us"),
 ]
 
 
