@@ -203,10 +203,13 @@ Status MemoryBinlogStore::WriteBatch(std::span<const binlog::Binlog> binlogs) {
 // slot, with no copy and no vector (a copy only if a scalar is absent, see MarkStored).
 Status MemoryBinlogStore::WriteShared(std::shared_ptr<const binlog::Binlog> binlog) {
   BINLOG_ASSERT(binlog != nullptr);
+  // `given` points into the caller's binlog, so `binlog` must stay alive while WriteKept
+  // looks at it: a marked copy goes into `stored`, never over `binlog`.
   const std::span<const binlog::Binlog> given(binlog.get(), 1);
   if (IsProbeBinlog(*binlog)) return WriteKept(given, {});
-  if (!IsMarkedStored(*binlog)) binlog = MarkStored(*binlog);
-  return WriteKept(given, std::span<std::shared_ptr<const binlog::Binlog>>(&binlog, 1));
+  std::shared_ptr<const binlog::Binlog> stored =
+      IsMarkedStored(*binlog) ? binlog : MarkStored(*binlog);
+  return WriteKept(given, std::span<std::shared_ptr<const binlog::Binlog>>(&stored, 1));
 }
 
 // Stores `kept` (the non-probe binlogs of `given` as stored: see MarkStored) under the
