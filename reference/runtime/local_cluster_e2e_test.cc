@@ -23,7 +23,7 @@
 #include "reference/core/binlog_codec.h"
 #include "reference/core/testing/test_directory.h"
 #include "reference/drainer/binlog_file_destination.h"
-#include "reference/runtime/e2e_cluster_options.h"
+#include "reference/runtime/e2e_testing.h"
 #include "reference/runtime/e2e_http_client.h"
 
 namespace tidb_binlog {
@@ -35,19 +35,7 @@ using e2e::HttpCall;
 using e2e::HttpGet;
 using ::testing::HasSubstr;
 
-// Every wait in these tests is bounded by this.
-constexpr auto kWaitLimit = std::chrono::seconds(20);
-constexpr auto kPollInterval = std::chrono::milliseconds(50);
-
-// Polls `condition` until it holds or kWaitLimit passes.
-bool WaitFor(const std::function<bool()>& condition) {
-  const auto deadline = std::chrono::steady_clock::now() + kWaitLimit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(kPollInterval);
-  }
-  return condition();
-}
+using e2e::WaitFor;
 
 struct Txn {
   int64_t start_ts = 0;

@@ -20,7 +20,7 @@
 #include "reference/core/binlog_text.h"
 #include "reference/core/testing/test_directory.h"
 #include "reference/grpc/pump_client.h"
-#include "reference/runtime/e2e_cluster_options.h"
+#include "reference/runtime/e2e_testing.h"
 #include "reference/runtime/e2e_http_client.h"
 #include "reference/runtime/local_cluster.h"
 
@@ -32,18 +32,8 @@ using boost::beast::http::verb;
 using e2e::HttpCall;
 using e2e::HttpGet;
 
-// Every wait in these tests is bounded by this.
-constexpr auto kWaitLimit = std::chrono::seconds(20);
-constexpr auto kPollInterval = std::chrono::milliseconds(50);
-
-bool WaitFor(const std::function<bool()>& condition) {
-  const auto deadline = std::chrono::steady_clock::now() + kWaitLimit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(kPollInterval);
-  }
-  return condition();
-}
+using e2e::kWaitLimit;
+using e2e::WaitFor;
 
 // The value of the first /metrics sample line starting with `prefix` and containing every
 // one of `parts`; -1 when there is none.
