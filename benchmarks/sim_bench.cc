@@ -24,13 +24,13 @@
 #include <cstdlib>
 #include <ctime>
 #include <cstring>
-#include <fstream>
 #include <queue>
 #include <string>
 #include <vector>
 
 #include "simulator/event_queue.h"
 #include "simulator/sim_random.h"
+#include "simulator/process_stats.h"
 #include "simulator/simulation.h"
 
 namespace {
@@ -55,16 +55,6 @@ constexpr int kScaleDrainers = 100;
 constexpr int64_t kScaleSimDurationMs = 10'000;
 constexpr int64_t kScalePullIntervalMs = 10'000;
 constexpr double kKibPerMib = 1'024.0;
-
-// Peak resident memory of this process (VmHWM in /proc/self/status), KiB; 0 if unknown.
-int64_t PeakRssKib() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6));
-  }
-  return 0;
-}
 
 // CPU time of this process so far, seconds (all threads; the simulation runs on one).
 double ProcessCpuSeconds() {

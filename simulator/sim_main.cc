@@ -25,6 +25,7 @@
 
 #include "reference/core/planted_bugs.h"
 #include "simulator/minimize.h"
+#include "simulator/process_stats.h"
 #include "simulator/simulation.h"
 #include "simulator/swarm.h"
 
@@ -72,16 +73,6 @@ void AddClusterOptions(CLI::App* app, SimConfig* config, std::string* duration,
   app->add_option("--pull-interval-ms", config->pull_poll_delay_ms,
                   "drainer's re-poll delay after an empty pull (0: the drainer default)")
       ->capture_default_str();
-}
-
-// Peak resident memory of this process (VmHWM in /proc/self/status), KiB; 0 if unknown.
-int64_t PeakRssKib() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6));
-  }
-  return 0;
 }
 
 // `wall_s`: the run's wall time (the CLI's own measurement; nothing inside the run reads it).
