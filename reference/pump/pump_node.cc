@@ -20,6 +20,12 @@ void RaiseCounterTo(prometheus::Counter& counter, int64_t total) {
   if (delta > 0) counter.Increment(delta);
 }
 
+// Upstream's answer to a WriteBinlog or PullBinlogs request from another cluster.
+Status ClusterIdMismatch(uint64_t requested, uint64_t own) {
+  return Status::InvalidArgument("cluster ID are mismatch, " + std::to_string(requested) +
+                                 " vs " + std::to_string(own));
+}
+
 }  // namespace
 
 PumpNode::PumpNode(PumpOptions options, BinlogStore& store, Registry& registry, TsoSource& tso,
@@ -93,10 +99,7 @@ NodeState PumpNode::state() const {
 // OK for a binlog handed in decoded), then the online state for a Prewrite.
 Status PumpNode::CheckWriteLocked(uint64_t cluster_id, const Status& decoded,
                                   const binlog::Binlog* binlog) const {
-  if (cluster_id != options_.cluster_id) {
-    return Status::InvalidArgument("cluster ID are mismatch, " + std::to_string(cluster_id) +
-                                   " vs " + std::to_string(options_.cluster_id));
-  }
+  if (cluster_id != options_.cluster_id) return ClusterIdMismatch(cluster_id, options_.cluster_id);
   if (!decoded.ok()) return decoded;
   if (binlog->tp() == binlog::Prewrite && state_ != NodeState::kOnline) {
     return Status::Unavailable(std::string("no online: ") + NodeStateName(state_));
@@ -186,9 +189,7 @@ Status PumpNode::CheckPull(const binlog::PullBinlogReq& request) const {
     if (phase_ == ShutdownPhase::kStopped) return Status::Unavailable("pump server is stopped");
   }
   if (request.clusterid() != options_.cluster_id) {
-    return Status::InvalidArgument("cluster ID are mismatch, " +
-                                   std::to_string(request.clusterid()) + " vs " +
-                                   std::to_string(options_.cluster_id));
+    return ClusterIdMismatch(request.clusterid(), options_.cluster_id);
   }
   return Status::Ok();
 }
