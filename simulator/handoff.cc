@@ -114,8 +114,7 @@ Status World::WritePump(int i, const binlog::Binlog& binlog) {
   SimPump& pump = pumps_[static_cast<size_t>(i)];
   Status status = pump.node->WriteBinlog(request, pump.clock.Now(now_ms_));
   if (status.ok() && commit) {
-    checker_.OnCommitAcked(binlog.commit_ts(), i);
-    acked_commits_by_pump_[static_cast<size_t>(i)].push_back(binlog.commit_ts());
+    OnCommitAcked(binlog.commit_ts(), i);
   }
   AfterPumpCall(i);
   RunHandOffEvents(now_ms_, false);

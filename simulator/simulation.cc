@@ -246,6 +246,11 @@ void World::History(const std::string& line) {
   if (options_.history_out != nullptr) *options_.history_out << line << '\n';
 }
 
+void World::OnCommitAcked(int64_t commit_ts, int pump) {
+  checker_.OnCommitAcked(commit_ts, pump);
+  acked_commits_by_pump_[static_cast<size_t>(pump)].push_back(commit_ts);
+}
+
 // The events whose handling is the same in Run() and in the hand-off (handoff.cc): node
 // timers, deliveries, writer wake-ups, disk restores, pull timeouts. False for the others
 // (fault ticks, restarts, phase ends), which each loop handles its own way.

@@ -306,6 +306,8 @@ class World final : public SimulatedCluster {
   int64_t Downtime() { return fault_rng_.Between(kDowntimeMinMs, kDowntimeMaxMs); }
   void History(const std::string& line);
   bool DispatchCommonEvent(const SimEvent& event);
+  // A pump acknowledged this commit: the checker's oracle and the pump's durability list.
+  void OnCommitAcked(int64_t commit_ts, int pump);
 
   // --- the quiescent hand-off (handoff.cc) ---
   void HandOff();

@@ -252,8 +252,7 @@ void World::OnWriteAnswer(int w, const Status& status) {
         return;
       }
       if (writer.commit_ts != 0) {
-        checker_.OnCommitAcked(writer.commit_ts, static_cast<int>(writer.pump));
-        acked_commits_by_pump_[writer.pump].push_back(writer.commit_ts);
+        OnCommitAcked(writer.commit_ts, static_cast<int>(writer.pump));
         Record(Kind::kTxnCommitted, WriterEndpoint(w), writer.start_ts, writer.commit_ts);
         // The line is built only when a history is written (once per commit otherwise).
         if (options_.history_out != nullptr) {
