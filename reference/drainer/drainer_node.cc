@@ -589,6 +589,21 @@ void DrainerNode::CountEventsLocked(const SharedPulledBinlog& binlog) {
     metrics_.event(drainer_metric_label::kEventDdl).Increment();
     return;
   }
+  // The plain values TiDB writes are scanned in place; anything else is decoded, which
+  // gives the same counts or the error (row_events.h).
+  if (ScanRowEvents(binlog.prewrite_value(), &row_event_scan_)) {
+    CountRowEventsLocked(row_event_scan_.schema_version, row_event_scan_.row_types);
+  } else {
+    CountDecodedEventsLocked(binlog);
+  }
+  // Cleared scratch keeps its memory: after a large value, let it go.
+  if (binlog.prewrite_value().size() > kEventScratchBytesMax) {
+    event_scratch_ = {};
+    row_event_scan_ = {};
+  }
+}
+
+void DrainerNode::CountDecodedEventsLocked(const SharedPulledBinlog& binlog) {
   // Decoded into a member that is reused, so a binlog's rows cost no allocations here.
   binlog::PrewriteValue* value = &event_scratch_;
   Status decoded = DecodePrewriteValueInto(binlog.prewrite_value(), value);
@@ -599,14 +614,20 @@ void DrainerNode::CountEventsLocked(const SharedPulledBinlog& binlog) {
     event_scratch_ = {};  // whatever was parsed before the error
     return;
   }
+  std::vector<int32_t>& types = row_event_scan_.row_types;
+  types.clear();
+  for (const binlog::TableMutation& mutation : value->mutations()) {
+    types.insert(types.end(), mutation.sequence().begin(), mutation.sequence().end());
+  }
+  CountRowEventsLocked(value->schema_version(), types);
+}
+
+void DrainerNode::CountRowEventsLocked(int64_t schema_version,
+                                       std::span<const int32_t> row_types) {
   // The checkpoint's schema-version: the highest schema version the synced rows were
   // written under (upstream takes it from the DDL jobs it fetches from TiKV).
-  schema_version_ = std::max(schema_version_, value->schema_version());
-  for (const binlog::TableMutation& mutation : value->mutations()) {
-    for (int type : mutation.sequence()) RowEventCounterLocked(type).Increment();
-  }
-  // A cleared message keeps its memory: after a large value, let it go.
-  if (binlog.prewrite_value().size() > kEventScratchBytesMax) event_scratch_ = {};
+  schema_version_ = std::max(schema_version_, schema_version);
+  for (int32_t type : row_types) RowEventCounterLocked(type).Increment();
 }
 
 // binlog_drainer_event{type} of a row change, looked up at its first use and kept (lazy as

@@ -57,6 +57,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -71,6 +72,7 @@
 #include "reference/drainer/destination.h"
 #include "reference/drainer/drainer_options.h"
 #include "reference/drainer/merger.h"
+#include "reference/drainer/row_events.h"
 #include "reference/metrics/drainer_metrics.h"
 #include "reference/registry/registry.h"
 #include "reference/storage/binlog_store.h"
@@ -226,6 +228,8 @@ class DrainerNode {
   void SyncItemLocked(SyncRound& round, PulledBinlog& item, int64_t now_ms);
   Status FlushLocked(SyncRound& round, int64_t now_ms);
   void CountEventsLocked(const SharedPulledBinlog& binlog);
+  void CountDecodedEventsLocked(const SharedPulledBinlog& binlog);
+  void CountRowEventsLocked(int64_t schema_version, std::span<const int32_t> row_types);
   prometheus::Counter& RowEventCounterLocked(int mutation_type);
   Status SaveCheckpointLocked(int64_t ts, bool consistent, int64_t now_ms);
   Status MaybeSaveCheckpointLocked(int64_t now_ms, bool force);
@@ -290,6 +294,8 @@ class DrainerNode {
   prometheus::Gauge* syncer_input_queue_ = nullptr;
   // CountEventsLocked's decode target, reused from binlog to binlog.
   binlog::PrewriteValue event_scratch_;
+  // CountEventsLocked's scan of a prewrite value (and the decoded rows' types), reused.
+  RowEventScan row_event_scan_;
 };
 
 }  // namespace tidb_binlog
