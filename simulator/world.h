@@ -165,7 +165,6 @@ struct SimWriter {
   // The transaction's Prewrite, built once and shared (immutable) by every hop that holds
   // it: the request in flight, the pump's store, pulls, the drainer's merge and destination.
   std::shared_ptr<const binlog::Binlog> prewrite;
-  binlog::PrewriteValue prewrite_value;  // MakePrewrite's scratch (reused, see there)
   int64_t start_ts = 0;
   int64_t commit_ts = 0;  // 0 for a rollback
   uint32_t pump = 0;
