@@ -42,7 +42,7 @@ void Checker::OnCommitAcked(int64_t commit_ts, int pump) {
   acked_[commit_ts] = pump;
   for (DrainerView& view : drainers_) {
     if (view.written.count(commit_ts) == 0) {
-      view.unwritten_acked.insert(view.unwritten_acked.end(), commit_ts);
+      view.unwritten_acked.insert(commit_ts);
     }
   }
 }
@@ -185,9 +185,9 @@ size_t Checker::MissingFromDrainer(int d) const {
   const DrainerView& view = drainers_[d];
   size_t missing = 0;
   purged_excused_ = 0;
-  for (auto it = view.unwritten_acked.upper_bound(view.first_checkpoint);
-       it != view.unwritten_acked.end(); ++it) {
-    if (Purged(*it)) {
+  for (int64_t commit_ts : view.unwritten_acked) {
+    if (commit_ts <= view.first_checkpoint) continue;  // before this drainer's start
+    if (Purged(commit_ts)) {
       ++purged_excused_;
       continue;
     }

@@ -23,12 +23,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
-#include <set>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
 
 #include "reference/core/node_status.h"
 #include "reference/core/proto/binlog.pb.h"
@@ -86,6 +86,8 @@ class Checker {
   int64_t emitted_count(int d) const { return drainers_[d].emitted_total; }
 
  private:
+  using FlatSet = boost::unordered_flat_set<int64_t>;
+
   struct DrainerView {
     bool started = false;
     size_t observed = 0;           // destination entries already checked
@@ -94,8 +96,8 @@ class Checker {
     int64_t replay_until = 0;      // entries up to this may repeat (after a restart)
     int64_t first_checkpoint = -1; // commits after it are this drainer's to deliver
     int64_t checkpoint = 0;
-    std::unordered_set<int64_t> written;  // commit ts in the destination (looked up only)
-    std::set<int64_t> unwritten_acked;  // acknowledged commit ts not in `written` yet
+    FlatSet written;          // commit ts in the destination (looked up only)
+    FlatSet unwritten_acked;  // acknowledged commit ts not in `written` yet (only counted)
     int64_t emitted_total = 0;
   };
 
@@ -113,11 +115,13 @@ class Checker {
   // array appended at the end (no node per commit) answers the range and point queries.
   std::vector<std::pair<int64_t, int64_t>> decided_;
   // commit ts -> the pump that acknowledged it. Hashed (this and the other looked-up-only
-  // sets): the checker sees every commit, a tree's per-commit node walks showed in profiles.
-  std::unordered_map<int64_t, int> acked_;
+  // sets): the checker sees every commit, a tree's per-commit node walks showed in profiles;
+  // open addressing (Boost's flat containers), so that no commit costs a node to allocate
+  // and, at the end of the run, to free.
+  boost::unordered_flat_map<int64_t, int> acked_;
   std::map<int, int64_t> pump_gc_ts_;
   mutable int64_t purged_excused_ = 0;
-  std::unordered_set<int64_t> rolled_back_;  // start ts
+  FlatSet rolled_back_;  // start ts
   std::vector<DrainerView> drainers_;
   std::map<int, int64_t> pump_max_commit_ts_;
   std::map<std::pair<int, std::string>, NodeState> node_states_;
