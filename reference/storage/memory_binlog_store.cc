@@ -72,9 +72,9 @@ void MemoryDisk::FailNextSyncs(int count) {
 
 Status MemoryDisk::CorruptValue(int64_t ts) {
   std::lock_guard lock(mu_);
-  auto it = slots_.find(ts);
-  if (it == slots_.end()) return Status::NotFound(kBinlogNotFoundMessage);
-  it->second.corrupt = true;
+  Slot* slot = FindLocked(ts);
+  if (slot == nullptr) return Status::NotFound(kBinlogNotFoundMessage);
+  slot->corrupt = true;
   return Status::Ok();
 }
 
@@ -91,22 +91,50 @@ int64_t MemoryDisk::AvailableLocked() const {
   return std::max<int64_t>(0, free_base_bytes_ - used_bytes_);
 }
 
+// Searched from the end, galloping back (1, 2, 4, ... slots) to a slot at or below `key`,
+// then bisecting that window: most keys searched for are recent (a late write, a drainer's
+// position, a Commit's Prewrite), so this costs the log of the distance from the end.
+MemoryDisk::Slots::iterator MemoryDisk::UpperBoundLocked(int64_t key) {
+  size_t above_from = slots_.size();  // every slot from here on has a key above `key`
+  size_t step = 1;
+  while (above_from > 0) {
+    const size_t probe = above_from > step ? above_from - step : 0;
+    if (slots_[probe].key <= key) {
+      return std::upper_bound(slots_.begin() + static_cast<ptrdiff_t>(probe) + 1,
+                              slots_.begin() + static_cast<ptrdiff_t>(above_from), key,
+                              [](int64_t k, const Slot& slot) { return k < slot.key; });
+    }
+    above_from = probe;
+    step *= 2;
+  }
+  return slots_.begin();
+}
+
+MemoryDisk::Slots::iterator MemoryDisk::FindIteratorLocked(int64_t key) {
+  auto it = UpperBoundLocked(key);
+  if (it == slots_.begin() || std::prev(it)->key != key) return slots_.end();
+  return std::prev(it);
+}
+
+MemoryDisk::Slot* MemoryDisk::FindLocked(int64_t key) {
+  auto it = FindIteratorLocked(key);
+  return it == slots_.end() ? nullptr : &*it;
+}
+
 void MemoryDisk::PutLocked(int64_t key, std::shared_ptr<const binlog::Binlog> binlog,
                            int64_t bytes, const Arrival& arrival) {
   used_bytes_ += bytes;
-  // Keys mostly arrive in increasing order (ts from one TSO): a key past the last one is
-  // put at the end without walking down the tree.
-  const bool past_last = slots_.empty() || slots_.rbegin()->first < key;
-  auto [it, inserted] = past_last
-                            ? std::pair{slots_.emplace_hint(slots_.end(), key, Slot{}), true}
-                            : slots_.try_emplace(key);
-  if (inserted) {
-    undo_.push_back(Undo{key, std::nullopt});
+  auto it = UpperBoundLocked(key);
+  if (it != slots_.begin() && std::prev(it)->key == key) {
+    --it;
+    ReleaseSpaceLocked(*it);
+    undo_.push_back(Undo{key, std::move(*it)});
   } else {
-    ReleaseSpaceLocked(it->second);
-    undo_.push_back(Undo{key, std::move(it->second)});
+    it = slots_.insert(it, Slot{});
+    undo_.push_back(Undo{key, std::nullopt});
   }
-  Slot& slot = it->second;
+  Slot& slot = *it;
+  slot.key = key;
   slot.binlog = std::move(binlog);
   slot.bytes = bytes;
   slot.tp = arrival.tp;
@@ -129,12 +157,12 @@ void MemoryDisk::SyncLocked(const CommitSorter& sorter) {
 
 void MemoryDisk::DropUnsyncedLocked() {
   for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) {
-    auto slot = slots_.find(it->key);
+    auto slot = FindIteratorLocked(it->key);
     BINLOG_ASSERT(slot != slots_.end());
-    ReleaseSpaceLocked(slot->second);
+    ReleaseSpaceLocked(*slot);
     if (it->previous.has_value()) {
       used_bytes_ += it->previous->bytes;
-      slot->second = std::move(*it->previous);
+      *slot = std::move(*it->previous);
     } else {
       slots_.erase(slot);
     }
@@ -146,10 +174,9 @@ void MemoryDisk::DropUnsyncedLocked() {
 int64_t MemoryDisk::DeleteUpToLocked(int64_t bound) {
   BINLOG_ASSERT(undo_.empty());  // deletions are durable at once: sync first
   int64_t deleted = 0;
-  auto it = slots_.begin();
-  while (it != slots_.end() && it->first <= bound) {
-    ReleaseSpaceLocked(it->second);
-    it = slots_.erase(it);
+  while (!slots_.empty() && slots_.front().key <= bound) {
+    ReleaseSpaceLocked(slots_.front());
+    slots_.pop_front();
     ++deleted;
   }
   return deleted;
@@ -296,20 +323,30 @@ Result<binlog::Binlog> MemoryBinlogStore::Lookup(int64_t ts) {
 }
 
 Result<const MemoryDisk::Slot*> MemoryBinlogStore::SlotLocked(int64_t key) {
+  return CheckedSlotLocked(key, disk_->FindLocked(key));
+}
+
+Result<const MemoryDisk::Slot*> MemoryBinlogStore::CheckedSlotLocked(
+    int64_t key, const MemoryDisk::Slot* slot) {
   // Keys at or below the GC bound are gone even if a late write put one there again.
-  if (key <= deleted_bound_) return Status::NotFound(kBinlogNotFoundMessage);
-  auto it = disk_->slots_.find(key);
-  if (it == disk_->slots_.end()) return Status::NotFound(kBinlogNotFoundMessage);
-  if (it->second.corrupt) {
+  if (key <= deleted_bound_ || slot == nullptr) {
+    return Status::NotFound(kBinlogNotFoundMessage);
+  }
+  if (slot->corrupt) {
     ++read_errors_;
     return Status::Corruption("binlog at ts " + std::to_string(key) +
                               ": stored value fails its checksum");
   }
-  return &it->second;
+  return slot;
 }
 
 Result<std::shared_ptr<const binlog::Binlog>> MemoryBinlogStore::ReadLocked(int64_t key) {
-  Result<const MemoryDisk::Slot*> slot = SlotLocked(key);
+  return ReadSlotLocked(key, disk_->FindLocked(key));
+}
+
+Result<std::shared_ptr<const binlog::Binlog>> MemoryBinlogStore::ReadSlotLocked(
+    int64_t key, const MemoryDisk::Slot* found) {
+  Result<const MemoryDisk::Slot*> slot = CheckedSlotLocked(key, found);
   if (!slot.ok()) return slot.status();
   return (*slot)->binlog;
 }
@@ -339,19 +376,19 @@ Result<SharedPullResult> MemoryBinlogStore::PullShared(int64_t after_ts, size_t 
   const int64_t to = VisibleMaxCommitTsLocked();
   size_t bytes = 0;
   bool skip_first = BINLOG_PLANTED_BUG(kPullSkipsFirst) && after_ts > 0;
-  for (auto it = disk_->slots_.upper_bound(from);
-       it != disk_->slots_.end() && it->first <= to && result.binlogs.size() < limit_count;
+  for (auto it = disk_->UpperBoundLocked(from);
+       it != disk_->slots_.end() && it->key <= to && result.binlogs.size() < limit_count;
        ++it) {
-    if (it->second.tp == binlog::Prewrite) continue;
+    if (it->tp == binlog::Prewrite) continue;
     if (skip_first) {
       skip_first = false;
       continue;
     }
-    Result<std::shared_ptr<const binlog::Binlog>> c = ReadLocked(it->first);
+    Result<std::shared_ptr<const binlog::Binlog>> c = ReadSlotLocked(it->key, &*it);
     if (!c.ok()) return c.status();
     SharedPulledBinlog pulled;
     pulled.commit = std::move(c).value();
-    pulled.bytes = static_cast<size_t>(it->second.bytes);
+    pulled.bytes = static_cast<size_t>(it->bytes);
     if (pulled.commit->commit_ts() != pulled.commit->start_ts()) {  // not fake: its Prewrite
       Result<std::shared_ptr<const binlog::Binlog>> p = ReadLocked(pulled.commit->start_ts());
       if (p.status().code() == StatusCode::kNotFound) {

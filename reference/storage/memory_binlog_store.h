@@ -15,6 +15,8 @@
 // value (Lookup and Pull then return kCorruption).
 //
 // Determinism: no threads of its own, no clocks, no filesystem, ordered containers only.
+// Cost: a write in key order (the common case: keys come from one TSO) is an append; one
+// that arrives late moves the slots after it (a deque's insert, from the nearer end).
 // GC runs synchronously inside Gc(), so WaitForGc() has nothing to wait for.
 //
 // Thread safety: all methods of both classes may be called concurrently. Store and disk
@@ -25,7 +27,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -77,6 +78,7 @@ class MemoryDisk {
   // which disk space accounts for. The index fields duplicate the binlog's so that Pull can skip Prewrite
   // records cheaply.
   struct Slot {
+    int64_t key = 0;  // the index key (BinlogIndexTs)
     std::shared_ptr<const binlog::Binlog> binlog;
     int64_t bytes = 0;
     binlog::BinlogType tp = binlog::Prewrite;
@@ -103,7 +105,15 @@ class MemoryDisk {
     uint64_t replay_position = 1;
   };
 
+  // Slots in key order. Flat rather than a tree: keys come from one TSO, so a write lands
+  // at or near the end and GC removes from the front, and no write costs a node.
+  using Slots = std::deque<Slot>;
+
   // All below are guarded by mu_; the store calls them with mu_ held.
+  // The first slot with a key above `key`; the slot under `key` (end() / null if none).
+  Slots::iterator UpperBoundLocked(int64_t key);
+  Slots::iterator FindIteratorLocked(int64_t key);
+  Slot* FindLocked(int64_t key);
   // Stores `binlog` (its encoded size `bytes`) under `key`, keeping what it replaces for
   // DropUnsyncedLocked.
   void PutLocked(int64_t key, std::shared_ptr<const binlog::Binlog> binlog, int64_t bytes,
@@ -115,7 +125,7 @@ class MemoryDisk {
   void ReleaseSpaceLocked(const Slot& slot);
 
   mutable std::mutex mu_;
-  std::map<int64_t, Slot> slots_;
+  Slots slots_;
   std::vector<Undo> undo_;
   std::deque<Arrival> arrivals_;
   size_t durable_arrivals_ = 0;
@@ -176,6 +186,10 @@ class MemoryBinlogStore final : public BinlogStore {
   // The slot under index key `key`, or ReadLocked's error (not found, corrupt).
   Result<const MemoryDisk::Slot*> SlotLocked(int64_t key);
   Result<std::shared_ptr<const binlog::Binlog>> ReadLocked(int64_t key);
+  // The same for `slot`, what the disk holds under `key` (null: nothing), found by the caller.
+  Result<const MemoryDisk::Slot*> CheckedSlotLocked(int64_t key, const MemoryDisk::Slot* slot);
+  Result<std::shared_ptr<const binlog::Binlog>> ReadSlotLocked(int64_t key,
+                                                               const MemoryDisk::Slot* slot);
   // MaxCommitTS as Pull and callers see it: the sorter's (a planted bug may change it).
   int64_t VisibleMaxCommitTsLocked() const;
   void ReleaseLocked();
