@@ -1,11 +1,15 @@
 // World: the TiDB-like writers (TiDB's pump client: prewrite, commit/rollback, retries).
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include <boost/json.hpp>
+#include <fmt/compile.h>
+#include <fmt/format.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/wire_format_lite.h>
 
@@ -29,6 +33,8 @@ constexpr int kMutationsField = 2;      // PrewriteValue.mutations
 constexpr int kTableIdField = 1;        // TableMutation.table_id
 constexpr int kInsertedRowsField = 2;   // TableMutation.inserted_rows
 constexpr int kSequenceField = 7;       // TableMutation.sequence
+// "t_", a writer index, "_" and a ts: 2 + 11 + 1 + 20 characters at most (int, int64).
+constexpr size_t kPrewriteKeyBytesMax = 34;
 
 // `out` = the PrewriteValue {schema_version 1, one TableMutation {table_id, inserted_rows
 // [row], sequence [Insert]}} serialized: byte for byte what SerializeToString writes for
@@ -60,9 +66,18 @@ void EncodeOneRowPrewriteValue(int64_t table_id, std::string_view row, std::stri
                                        WireFormatLite::WIRETYPE_LENGTH_DELIMITED, at);
   at = google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(
       static_cast<uint32_t>(row.size()), at);
-  at = std::copy(row.begin(), row.end(), at);
+  std::memcpy(at, row.data(), row.size());
+  at += row.size();
   at = WireFormatLite::WriteEnumToArray(kSequenceField, binlog::Insert, at);
   BINLOG_ASSERT(at == reinterpret_cast<uint8_t*>(out->data()) + value_bytes);
+}
+
+// `key` = "t_<writer>_<start ts>", the transaction's primary key, formatted in place: the
+// number strings of std::to_string and the appends would each allocate (a ts has 19 digits).
+void SetPrewriteKey(int writer, int64_t start_ts, std::string* key) {
+  std::array<char, kPrewriteKeyBytesMax> text;  // fits any int and int64 (see there)
+  char* end = fmt::format_to(text.data(), FMT_COMPILE("t_{}_{}"), writer, start_ts);
+  key->assign(text.data(), static_cast<size_t>(end - text.data()));
 }
 
 }  // namespace
@@ -107,9 +122,7 @@ void World::MakePrewrite(int w, int64_t start_ts) {
   // then the encoded size (EncodeBinlog), and the store keeps the binlog as it is.
   b.set_ddl_job_id(0);
   b.set_ddl_schema_state(0);
-  std::string* key = b.mutable_prewrite_key();
-  key->assign("t_");
-  key->append(std::to_string(w)).append("_").append(std::to_string(start_ts));
+  SetPrewriteKey(w, start_ts, b.mutable_prewrite_key());
   if (writer.rng.ChancePerMillion(kDdlPerMillion)) {
     b.set_ddl_job_id(start_ts);
     b.set_ddl_query("create table t" + std::to_string(start_ts) + " (id int primary key)");
