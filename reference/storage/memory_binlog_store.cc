@@ -95,7 +95,15 @@ int64_t MemoryDisk::AvailableLocked() const {
 // then bisecting that window: most keys searched for are recent (a late write, a drainer's
 // position, a Commit's Prewrite), so this costs the log of the distance from the end.
 MemoryDisk::Slots::iterator MemoryDisk::UpperBoundLocked(int64_t key) {
-  size_t above_from = slots_.size();  // every slot from here on has a key above `key`
+  return UpperBoundBeforeLocked(key, slots_.end());
+}
+
+MemoryDisk::Slots::iterator MemoryDisk::UpperBoundBeforeLocked(int64_t key,
+                                                               Slots::iterator above) {
+  // The common case (a write in key order, a Prewrite just before its Commit) in one step.
+  if (above == slots_.begin() || std::prev(above)->key <= key) return above;
+  // Every slot from index above_from on has a key above `key`.
+  size_t above_from = static_cast<size_t>(above - slots_.begin());
   size_t step = 1;
   while (above_from > 0) {
     const size_t probe = above_from > step ? above_from - step : 0;
@@ -119,6 +127,11 @@ MemoryDisk::Slots::iterator MemoryDisk::FindIteratorLocked(int64_t key) {
 MemoryDisk::Slot* MemoryDisk::FindLocked(int64_t key) {
   auto it = FindIteratorLocked(key);
   return it == slots_.end() ? nullptr : &*it;
+}
+
+MemoryDisk::Slot* MemoryDisk::FindBeforeLocked(int64_t key, Slots::iterator above) {
+  auto it = UpperBoundBeforeLocked(key, above);
+  return it != slots_.begin() && std::prev(it)->key == key ? &*std::prev(it) : nullptr;
 }
 
 void MemoryDisk::PutLocked(int64_t key, std::shared_ptr<const binlog::Binlog> binlog,
@@ -390,7 +403,11 @@ Result<SharedPullResult> MemoryBinlogStore::PullShared(int64_t after_ts, size_t 
     pulled.commit = std::move(c).value();
     pulled.bytes = static_cast<size_t>(it->bytes);
     if (pulled.commit->commit_ts() != pulled.commit->start_ts()) {  // not fake: its Prewrite
-      Result<std::shared_ptr<const binlog::Binlog>> p = ReadLocked(pulled.commit->start_ts());
+      // Its key (start ts) is below the Commit's (commit ts): searched from there back.
+      const int64_t start_ts = pulled.commit->start_ts();
+      Result<std::shared_ptr<const binlog::Binlog>> p =
+          start_ts < it->key ? ReadSlotLocked(start_ts, disk_->FindBeforeLocked(start_ts, it))
+                             : ReadLocked(start_ts);
       if (p.status().code() == StatusCode::kNotFound) {
         ++result.skipped_unmatched;  // upstream: "Matching P-binlog not found"
         continue;

@@ -114,6 +114,10 @@ class MemoryDisk {
   Slots::iterator UpperBoundLocked(int64_t key);
   Slots::iterator FindIteratorLocked(int64_t key);
   Slot* FindLocked(int64_t key);
+  // The same, searched back from `above`, a slot whose key (and every later one's) is above
+  // `key`: a Commit's Prewrite sits shortly before it.
+  Slots::iterator UpperBoundBeforeLocked(int64_t key, Slots::iterator above);
+  Slot* FindBeforeLocked(int64_t key, Slots::iterator above);
   // Stores `binlog` (its encoded size `bytes`) under `key`, keeping what it replaces for
   // DropUnsyncedLocked.
   void PutLocked(int64_t key, std::shared_ptr<const binlog::Binlog> binlog, int64_t bytes,
