@@ -120,7 +120,10 @@ void World::OnDeliver(uint64_t slot) {
     case MessageKind::kPullResponse: DeliverPullResponse(message); break;
   }
   if (--message.copies_pending == 0) {
-    message = Message{};  // lets go of its binlogs and results now
+    // Lets go of its binlogs and results now; the rest is overwritten when the slot is
+    // reused (Send moves a whole Message in), so it is not reset field by field here.
+    message.write_binlog.reset();
+    message.pull_result.reset();
     free_message_slots_.push_back(static_cast<uint32_t>(slot));
   }
 }
