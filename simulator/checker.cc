@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "reference/core/assert.h"
+
 namespace tidb_binlog::sim {
 
 Checker::Checker(int drainers) : drainers_(static_cast<size_t>(drainers)) {}
@@ -152,14 +154,20 @@ void Checker::ObserveCheckpoint(int d, int64_t checkpoint_ts, int64_t now_ms) {
 }
 
 void Checker::ObservePumpMaxCommitTs(int pump, int64_t max_commit_ts, int64_t now_ms) {
-  auto [it, inserted] = pump_max_commit_ts_.try_emplace(pump, max_commit_ts);
-  if (inserted) return;
-  if (max_commit_ts < it->second) {
+  BINLOG_ASSERT(pump >= 0);
+  const size_t index = static_cast<size_t>(pump);
+  if (index >= pump_max_commit_ts_.size()) pump_max_commit_ts_.resize(index + 1);
+  std::optional<int64_t>& seen = pump_max_commit_ts_[index];
+  if (!seen.has_value()) {
+    seen = max_commit_ts;
+    return;
+  }
+  if (max_commit_ts < *seen) {
     Fail(now_ms, "max-commit-ts-monotonic",
          "pump " + std::to_string(pump) + " MaxCommitTS " + std::to_string(max_commit_ts) +
-             " < " + std::to_string(it->second));
+             " < " + std::to_string(*seen));
   }
-  it->second = std::max(it->second, max_commit_ts);
+  seen = std::max(*seen, max_commit_ts);
 }
 
 void Checker::ObserveNodeState(NodeKind kind, const std::string& node_id, NodeState state,

@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -123,7 +124,8 @@ class Checker {
   mutable int64_t purged_excused_ = 0;
   FlatSet rolled_back_;  // start ts
   std::vector<DrainerView> drainers_;
-  std::map<int, int64_t> pump_max_commit_ts_;
+  // By pump index (checked after every pump call): the largest MaxCommitTS seen, if any.
+  std::vector<std::optional<int64_t>> pump_max_commit_ts_;
   std::map<std::pair<int, std::string>, NodeState> node_states_;
   std::vector<CheckFailure> failures_;
 };

@@ -170,8 +170,9 @@ void World::CrashPump(int i) {
 void World::AfterPumpCall(int i) {
   SimPump& pump = pumps_[i];
   pump.node->CheckInvariants();
-  checker_.ObservePumpMaxCommitTs(i, pump.store->MaxCommitTS(), now_ms_);
-  if (pump.store->GcTS() != pump.gc_ts_seen) CheckGc(i, pump.gc_ts_seen);
+  const MemoryBinlogStore::Watermarks watermarks = pump.store->ReadWatermarks();
+  checker_.ObservePumpMaxCommitTs(i, watermarks.max_commit_ts, now_ms_);
+  if (watermarks.gc_ts != pump.gc_ts_seen) CheckGc(i, pump.gc_ts_seen);
   if (pump.node->Stopped()) {
     // The process exits after its final registry write; its owner closes the store.
     NodeState final_state = pump.node->state();

@@ -435,6 +435,11 @@ int64_t MemoryBinlogStore::VisibleMaxCommitTsLocked() const {
   return sorter_.max_commit_ts();
 }
 
+MemoryBinlogStore::Watermarks MemoryBinlogStore::ReadWatermarks() const {
+  std::lock_guard lock(disk_->mu_);
+  return Watermarks{VisibleMaxCommitTsLocked(), disk_->gc_ts_};
+}
+
 int64_t MemoryBinlogStore::GcTS() const {
   std::lock_guard lock(disk_->mu_);
   return disk_->gc_ts_;

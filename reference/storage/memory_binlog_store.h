@@ -174,6 +174,14 @@ class MemoryBinlogStore final : public BinlogStore {
   BinlogStoreStats Stats() const override;
   Status Close() override;
 
+  // MaxCommitTS() and GcTS() read together: what a driver checks after every call costs
+  // one lock instead of two.
+  struct Watermarks {
+    int64_t max_commit_ts = 0;
+    int64_t gc_ts = 0;
+  };
+  Watermarks ReadWatermarks() const;
+
   // Makes every write so far durable; kIoError (and nothing changes) on an injected fault.
   Status Sync();
   // Simulates a process crash: unsynced writes are lost, the disk is released, and further
