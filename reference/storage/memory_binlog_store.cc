@@ -335,10 +335,6 @@ Result<binlog::Binlog> MemoryBinlogStore::Lookup(int64_t ts) {
   return binlog::Binlog(**stored);
 }
 
-Result<const MemoryDisk::Slot*> MemoryBinlogStore::SlotLocked(int64_t key) {
-  return CheckedSlotLocked(key, disk_->FindLocked(key));
-}
-
 Result<const MemoryDisk::Slot*> MemoryBinlogStore::CheckedSlotLocked(
     int64_t key, const MemoryDisk::Slot* slot) {
   // Keys at or below the GC bound are gone even if a late write put one there again.

@@ -195,8 +195,7 @@ class MemoryBinlogStore final : public BinlogStore {
                    std::span<std::shared_ptr<const binlog::Binlog>> kept);
   Status CheckSpaceGuardLocked(std::span<const binlog::Binlog> binlogs) const;
   Status CheckWritableLocked(std::span<const binlog::Binlog> binlogs, int64_t bytes);
-  // The slot under index key `key`, or ReadLocked's error (not found, corrupt).
-  Result<const MemoryDisk::Slot*> SlotLocked(int64_t key);
+  // The binlog under index key `key`, or the error a read gives (not found, corrupt).
   Result<std::shared_ptr<const binlog::Binlog>> ReadLocked(int64_t key);
   // The same for `slot`, what the disk holds under `key` (null: nothing), found by the caller.
   Result<const MemoryDisk::Slot*> CheckedSlotLocked(int64_t key, const MemoryDisk::Slot* slot);
