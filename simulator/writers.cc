@@ -1,7 +1,6 @@
 // World: the TiDB-like writers (TiDB's pump client: prewrite, commit/rollback, retries).
 #include <algorithm>
 #include <array>
-#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,67 +9,20 @@
 #include <boost/json.hpp>
 #include <fmt/compile.h>
 #include <fmt/format.h>
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/wire_format_lite.h>
 
-#include "reference/core/assert.h"
 #include "reference/core/binlog_codec.h"
 #include "reference/drainer/drainer_http.h"
 #include "reference/pump/pump_http.h"
+#include "simulator/prewrite_value.h"
 #include "simulator/world.h"
 
 namespace tidb_binlog::sim {
 namespace {
 
-using google::protobuf::internal::WireFormatLite;
-
 // The writers' tables: ids from here on, as TiDB's first user tables.
 constexpr int64_t kFirstTableId = 100;
-// The value's fixed fields, as TiDB's encoder writes them.
-constexpr int64_t kSchemaVersion = 1;
-constexpr int kSchemaVersionField = 1;  // PrewriteValue.schema_version
-constexpr int kMutationsField = 2;      // PrewriteValue.mutations
-constexpr int kTableIdField = 1;        // TableMutation.table_id
-constexpr int kInsertedRowsField = 2;   // TableMutation.inserted_rows
-constexpr int kSequenceField = 7;       // TableMutation.sequence
 // "t_", a writer index, "_" and a ts: 2 + 11 + 1 + 20 characters at most (int, int64).
 constexpr size_t kPrewriteKeyBytesMax = 34;
-
-// `out` = the PrewriteValue {schema_version 1, one TableMutation {table_id, inserted_rows
-// [row], sequence [Insert]}} serialized: byte for byte what SerializeToString writes for
-// that message (fields in number order), written in place with protobuf's wire helpers.
-// Building the message first would copy every row twice (into it, then out of it), the
-// writers' largest cost.
-void EncodeOneRowPrewriteValue(int64_t table_id, std::string_view row, std::string* out) {
-  const size_t mutation_bytes =
-      WireFormatLite::TagSize(kTableIdField, WireFormatLite::TYPE_INT64) +
-      WireFormatLite::Int64Size(table_id) +
-      WireFormatLite::TagSize(kInsertedRowsField, WireFormatLite::TYPE_BYTES) +
-      WireFormatLite::LengthDelimitedSize(row.size()) +
-      WireFormatLite::TagSize(kSequenceField, WireFormatLite::TYPE_ENUM) +
-      WireFormatLite::EnumSize(binlog::Insert);
-  const size_t value_bytes =
-      WireFormatLite::TagSize(kSchemaVersionField, WireFormatLite::TYPE_INT64) +
-      WireFormatLite::Int64Size(kSchemaVersion) +
-      WireFormatLite::TagSize(kMutationsField, WireFormatLite::TYPE_MESSAGE) +
-      WireFormatLite::LengthDelimitedSize(mutation_bytes);
-  out->resize(value_bytes);
-  uint8_t* at = reinterpret_cast<uint8_t*>(out->data());
-  at = WireFormatLite::WriteInt64ToArray(kSchemaVersionField, kSchemaVersion, at);
-  at = WireFormatLite::WriteTagToArray(kMutationsField,
-                                       WireFormatLite::WIRETYPE_LENGTH_DELIMITED, at);
-  at = google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(
-      static_cast<uint32_t>(mutation_bytes), at);
-  at = WireFormatLite::WriteInt64ToArray(kTableIdField, table_id, at);
-  at = WireFormatLite::WriteTagToArray(kInsertedRowsField,
-                                       WireFormatLite::WIRETYPE_LENGTH_DELIMITED, at);
-  at = google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(
-      static_cast<uint32_t>(row.size()), at);
-  std::memcpy(at, row.data(), row.size());
-  at += row.size();
-  at = WireFormatLite::WriteEnumToArray(kSequenceField, binlog::Insert, at);
-  BINLOG_ASSERT(at == reinterpret_cast<uint8_t*>(out->data()) + value_bytes);
-}
 
 // `key` = "t_<writer>_<start ts>", the transaction's primary key, formatted in place: the
 // number strings of std::to_string and the appends would each allocate (a ts has 19 digits).
