@@ -7,8 +7,8 @@
 // What it does, as upstream (UPSTREAM.md §3, §5.4, §5.5, §8):
 //  - Start: loads the checkpoint (§8.4; initial commit ts -1 = the TSO taken at start),
 //    registers `online` with maxCommitTS = checkpoint ts, refreshes the pump list.
-//  - Pump refresh every detect interval and on Notify (handlePumpStatusUpdate): a pump not yet tracked and
-//    not `offline` is tracked (even if `paused`), pulling after the merger's latest ts;
+//  - Pump refresh every detect interval and on Notify (handlePumpStatusUpdate): a pump not
+//    yet tracked and not `offline` is tracked (even if `paused`), pulling after the merger's latest ts;
 //    tracked `paused` -> no more pulls; `online` -> pulls resume; `pausing`/`closing` ->
 //    nothing; `offline` -> its merge source is removed and the pump forgotten. Each
 //    successful refresh rebuilds the /status snapshot.

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <filesystem>
@@ -10,9 +11,11 @@
 #include <sstream>
 #include <utility>
 
+#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include "reference/core/binlog_codec.h"
+#include "reference/grpc/cistern_client.h"
 #include "reference/pump/pump_http.h"
 #include "reference/storage/posix_file.h"
 
@@ -129,7 +132,33 @@ Result<std::shared_ptr<PumpHost>> PumpHost::Open(boost::asio::io_context& io, Wa
 }
 
 bool PumpHost::AcceptsPrewrites() const {
-  return !finished() && node_->state() == NodeState::kOnline && !node_->ShuttingDown();
+  return !finished() && node_->Started() && node_->state() == NodeState::kOnline &&
+         !node_->ShuttingDown();
+}
+
+void PumpHost::AfterNodeCall() {
+  for (const NotifyRequest& request : node_->TakeNotifyRequests()) CarryNotify(request);
+}
+
+// The call gives up at the node's deadline; its answer comes back on a gRPC thread and is
+// posted to the io thread, never handed to the node from inside a call into it.
+void PumpHost::CarryNotify(const NotifyRequest& request) {
+  const auto timeout =
+      std::chrono::milliseconds(std::max<int64_t>(0, request.deadline_ms - clock().NowMs()));
+  std::weak_ptr<NodeHost> weak = weak_from_this();
+  boost::asio::io_context& io_context = io();
+  CisternClient(request.drainer_host)
+      .NotifyAsync(timeout, [weak, &io_context, id = request.id](RpcStatus answer) {
+        boost::asio::post(io_context, [weak, id, answer = std::move(answer)] {
+          auto self = std::static_pointer_cast<PumpHost>(weak.lock());
+          if (!self || self->finished()) return;
+          // Go's gRPC client error text, as upstream's notifyDrainer reports it.
+          const Status result =
+              answer.ok() ? Status::Ok() : Status::Unavailable(answer.GoErrorText());
+          self->node_->OnNotifyResult(id, result, self->clock().NowMs());
+          self->Drive();
+        });
+      });
 }
 
 Status PumpHost::WriteBinlog(const binlog::Binlog& binlog) {
