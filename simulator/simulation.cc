@@ -309,9 +309,19 @@ bool World::DispatchCommonEvent(const SimEvent& event) {
 }
 
 SimResult World::Run() {
-  // Drainers first, so that every pump's first start notifies them (pump_node.h).
+  // Drainers first, so that every pump's first start notifies them (pump_node.h). Pumps after
+  // the first come up over kPumpFirstStartSpreadMs, so that some meet the faults (a crashed
+  // or cut-off drainer whose record says online fails their start-up Notify).
   for (int i = 0; i < config_.drainers; ++i) StartDrainer(i);
-  for (int i = 0; i < config_.pumps; ++i) StartPump(i);
+  Prng start_rng = MakeStream(config_.seed, "pump-start");
+  for (int i = 0; i < config_.pumps; ++i) {
+    if (i == 0) {
+      StartPump(i);
+    } else {
+      queue_.Push(now_ms_ + start_rng.Between(0, kPumpFirstStartSpreadMs), kEvRestart,
+                  PumpEndpoint(i), 0);
+    }
+  }
   for (int w = 0; w < config_.writers; ++w) WakeWriterAt(w, now_ms_ + 1);
   queue_.Push(now_ms_ + kFaultTickMilliseconds, kEvFaultTick, 0, 0);
   queue_.Push(now_ms_ + config_.duration_ms, kEvPhaseEnd, 0, 0);

@@ -63,6 +63,8 @@ inline constexpr int64_t kWriteTimeoutMs = 1'000;
 inline constexpr int64_t kWriteRetryDelayMs = 200;
 // A drainer's pull that got no answer (lost message, cut link) is answered as failed.
 inline constexpr int64_t kPullTimeoutMs = 2'000;
+// Pumps other than the first start at a random time within this of the run's start.
+inline constexpr int64_t kPumpFirstStartSpreadMs = 10'000;
 // A crashed or paused node comes back after a downtime in this range.
 inline constexpr int64_t kDowntimeMinMs = 1'000;
 inline constexpr int64_t kDowntimeMaxMs = 20'000;
