@@ -25,21 +25,8 @@ struct CisternClient::Impl {
   std::unique_ptr<binlog::Cistern::Stub> stub;
 };
 
-namespace {
-
-// One asynchronous Notify: gRPC needs the context, request and response until the callback,
-// and the stub's channel for as long.
-struct AsyncNotify {
-  std::shared_ptr<const void> client;  // the CisternClient::Impl (channel and stub)
-  grpc::ClientContext context;
-  binlog::NotifyReq request;
-  binlog::NotifyResp response;
-};
-
-}  // namespace
-
 CisternClient::CisternClient(const std::string& address)
-    : impl_(std::make_shared<Impl>(address)) {}
+    : impl_(std::make_unique<Impl>(address)) {}
 
 CisternClient::~CisternClient() = default;
 
@@ -48,17 +35,6 @@ RpcStatus CisternClient::Notify(std::chrono::milliseconds timeout) {
   context.set_deadline(DeadlineAfter(timeout));
   binlog::NotifyResp response;
   return FromGrpc(impl_->stub->Notify(&context, binlog::NotifyReq(), &response));
-}
-
-void CisternClient::NotifyAsync(std::chrono::milliseconds timeout,
-                                std::function<void(RpcStatus)> done) {
-  auto call = std::make_shared<AsyncNotify>();
-  call->client = impl_;
-  call->context.set_deadline(DeadlineAfter(timeout));
-  impl_->stub->async()->Notify(&call->context, &call->request, &call->response,
-                               [call, done = std::move(done)](grpc::Status status) {
-                                 done(FromGrpc(status));
-                               });
 }
 
 RpcStatus CisternClient::DumpDDLJobs(int64_t begin_commit_ts, std::chrono::milliseconds timeout,

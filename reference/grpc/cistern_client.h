@@ -9,14 +9,12 @@
 // This header does not include gRPC's headers: the channel and stub live in
 // cistern_client.cc.
 //
-// Thread safety: a CisternClient may be used by several threads at once. NotifyAsync's
-// callback runs on one of gRPC's threads; the call keeps what it needs alive by itself, so
-// the client may be destroyed while it runs.
+// Thread safety: a CisternClient may be used by several threads at once (gRPC stubs are
+// thread-safe). Every call blocks its caller until the answer or the timeout.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,8 +34,6 @@ class CisternClient {
 
   // Notify(NotifyReq{}) within `timeout`: OK once the drainer refreshed its pump list.
   RpcStatus Notify(std::chrono::milliseconds timeout);
-  // The same without blocking: `done` gets the outcome, on a gRPC thread.
-  void NotifyAsync(std::chrono::milliseconds timeout, std::function<void(RpcStatus)> done);
 
   // DumpDDLJobs(DumpDDLJobsReq{beginCommitTS}); the answer in `*response`.
   RpcStatus DumpDDLJobs(int64_t begin_commit_ts, std::chrono::milliseconds timeout,
@@ -48,7 +44,7 @@ class CisternClient {
 
  private:
   struct Impl;
-  std::shared_ptr<Impl> impl_;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace tidb_binlog

@@ -40,7 +40,8 @@
 //    storage right after the final registry write).
 //
 // Driver contract: call Start() once; then after every call into the node (requests, HTTP
-// handlers, OnTimer) re-read NextTimerMs() and call OnTimer(now) no earlier than it. `now_ms`
+// handlers, OnTimer, OnNotifyResult) send what TakeNotifyRequests() hands out, re-read
+// NextTimerMs() and call OnTimer(now) no earlier than it. `now_ms`
 // never decreases across calls. NextTimerMs() is kNoTimerMs before Start() and once Stopped().
 //
 // Thread safety: every public method may be called from any thread; a mutex serialises the
@@ -158,10 +159,13 @@ class PumpNode {
   void OnTimer(int64_t now_ms);
   int64_t NextTimerMs() const;
 
-  // `PUT /state/{nodeID}/{action}` (§2.2): the checks in upstream's order and texts.
+  // `PUT /state/{nodeID}/{action}` (§2.2): the checks in upstream's order and texts. Refused
+  // while the start-up Notify round runs (upstream serves no HTTP yet).
   ApplyActionResult ApplyAction(std::string_view node_id, std::string_view action);
   // A termination signal: the pause sequence (online -> paused). Idempotent. Before a
-  // successful Start() (nothing registered) the node just stops, writing nothing.
+  // successful Start() (nothing registered) the node just stops, writing nothing. During the
+  // start-up Notify round it cancels the round as upstream's context does: `offline`, and
+  // FatalError() `... context canceled`.
   void Shutdown(int64_t now_ms);
   // `POST /debug/gc/trigger`: true ("trigger gc success") when the GC step is idle and the
   // node is running, so a GC runs at the next OnTimer; false ("gc is working") otherwise.

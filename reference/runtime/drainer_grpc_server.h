@@ -17,6 +17,7 @@
 // outlive the server; Shutdown() (or the destructor) must run before the node goes.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 

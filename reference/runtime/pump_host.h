@@ -10,9 +10,9 @@
 // Open() decides the node id, opens the store, starts the node (it registers `online`) and
 // starts serving upstream's routes (pump_http.h) on `port`. A pump whose previous record was
 // `offline` (or absent) then notifies the online drainers (pump_node.h): the node's
-// NotifyRequests are carried over real gRPC (CisternClient::NotifyAsync, so the io thread
-// never waits on a drainer) and each answer is handed back with OnNotifyResult in a post to
-// the io thread. If that fails the node writes `offline` and stops, the host finishes and
+// NotifyRequests are carried over real gRPC by a CisternClient on the host's notify thread
+// (one call at a time, as the node makes them, so the io thread never waits on a drainer)
+// and each answer is handed back with OnNotifyResult in a post to the io thread. If that fails the node writes `offline` and stops, the host finishes and
 // FatalError() holds upstream's `fail to notify all living drainer: ...` (upstream's start
 // returns it and the process exits). One difference: upstream listens only after notifying,
 // while this host already answers HTTP meanwhile (the node refuses RPCs until it is done). When the node stops (pause,
@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "reference/core/proto/binlog.pb.h"
 #include "reference/core/status.h"
@@ -94,6 +95,7 @@ class PumpHost final : public NodeHost {
   PumpHost(boost::asio::io_context& io, WallClock& clock, PumpHostConfig config,
            FinishedCallback on_finished);
   void CarryNotify(const NotifyRequest& request);
+  void JoinNotifyThread();
 
   const PumpHostConfig config_;
   std::unique_ptr<RocksDbBinlogStore> store_;
@@ -101,6 +103,9 @@ class PumpHost final : public NodeHost {
   std::unique_ptr<PumpNode> node_;
   // Declared after node_: destroyed (shut down) before the node it calls.
   std::unique_ptr<PumpGrpcServer> grpc_;
+  // The Notify call in flight, if any (io thread only; joined before the next one starts
+  // and when the host releases its resources).
+  std::thread notify_thread_;
 };
 
 // `<hostname>` of this machine (os.Hostname), or "localhost" if it cannot be read.
