@@ -8,10 +8,10 @@
 //  - Start: loads the checkpoint (§8.4; initial commit ts -1 = the TSO taken at start),
 //    registers `online` with maxCommitTS = checkpoint ts, refreshes the pump list.
 //  - Pump refresh every detect interval and on Notify (handlePumpStatusUpdate): a pump not
-//    yet tracked and not `offline` is tracked (even if `paused`), pulling after the merger's latest ts;
-//    tracked `paused` -> no more pulls; `online` -> pulls resume; `pausing`/`closing` ->
-//    nothing; `offline` -> its merge source is removed and the pump forgotten. Each
-//    successful refresh rebuilds the /status snapshot.
+//    yet tracked and not `offline` is tracked (even if `paused`), pulling after the merger's
+//    latest ts; tracked `paused` -> no more pulls; `online` -> pulls resume;
+//    `pausing`/`closing` -> nothing; `offline` -> its merge source is removed and the pump
+//    forgotten. Each successful refresh rebuilds the /status snapshot.
 //  - Pulling, as messages: TakePullRequests() hands the driver at most one PullRequest per
 //    pump in flight (none for a paused pump or a full merge buffer); OnPullResponse() takes
 //    the answer. A failed pull is retried after pull_retry_delay_ms from the same position;

@@ -40,8 +40,8 @@ class AdoptedGrpcServer {
  public:
   // Builds and starts a server running `services` (not owned). `name` names its resource
   // quota (for gRPC's logs). IoError when gRPC cannot start it.
-  static Result<std::unique_ptr<AdoptedGrpcServer>> Start(const std::string& name,
-                                                          const std::vector<grpc::Service*>& services);
+  static Result<std::unique_ptr<AdoptedGrpcServer>> Start(
+      const std::string& name, const std::vector<grpc::Service*>& services);
   ~AdoptedGrpcServer();  // Shutdown(now)
   AdoptedGrpcServer(const AdoptedGrpcServer&) = delete;
   AdoptedGrpcServer& operator=(const AdoptedGrpcServer&) = delete;

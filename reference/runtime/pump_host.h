@@ -12,12 +12,14 @@
 // `offline` (or absent) then notifies the online drainers (pump_node.h): the node's
 // NotifyRequests are carried over real gRPC by a CisternClient on the host's notify thread
 // (one call at a time, as the node makes them, so the io thread never waits on a drainer)
-// and each answer is handed back with OnNotifyResult in a post to the io thread. If that fails the node writes `offline` and stops, the host finishes and
-// FatalError() holds upstream's `fail to notify all living drainer: ...` (upstream's start
-// returns it and the process exits). One difference: upstream listens only after notifying,
-// while this host already answers HTTP meanwhile (the node refuses RPCs until it is done). When the node stops (pause,
-// close, signal) the servers stop (HTTP, then gRPC: pull streams end, in-flight writes
-// finish) and the store is closed with its data kept; opening a new
+// and each answer is handed back with OnNotifyResult in a post to the io thread. If that
+// fails the node writes `offline` and stops, the host finishes and FatalError() holds
+// upstream's `fail to notify all living drainer: ...` (upstream's start returns it and the
+// process exits). One difference: upstream listens only after notifying, while this host
+// already answers HTTP meanwhile (the node refuses RPCs until it is done).
+//
+// When the node stops (pause, close, signal) the servers stop (HTTP, then gRPC: pull streams
+// end, in-flight writes finish) and the store is closed with its data kept; opening a new
 // PumpHost on the same directory brings the pump back.
 //
 // Thread safety: Open(), Pull() and everything NodeHost runs belong to the io thread.
