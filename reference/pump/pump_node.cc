@@ -108,12 +108,12 @@ Status PumpNode::BeginNotifyLocked(int64_t now_ms) {
   if (round.drainers.empty()) return Status::Ok();
   round.deadline_ms = now_ms + kNotifyTimeoutMilliseconds;
   notify_ = std::move(round);
-  NotifyNextLocked(now_ms);
+  NotifyNextLocked();
   return Status::Ok();
 }
 
 // Queues the next call to the current drainer.
-void PumpNode::NotifyNextLocked(int64_t now_ms) {
+void PumpNode::NotifyNextLocked() {
   NotifyRound& round = *notify_;
   const NodeStatus& drainer = round.drainers[round.current];
   if (round.attempts == 0) {
@@ -128,7 +128,6 @@ void PumpNode::NotifyNextLocked(int64_t now_ms) {
   round.in_flight = request.id;
   round.next_attempt_ms = kNoTimerMs;
   round.outbox.push_back(std::move(request));
-  last_now_ms_ = std::max(last_now_ms_, now_ms);
 }
 
 std::vector<NotifyRequest> PumpNode::TakeNotifyRequests() {
@@ -153,7 +152,7 @@ void PumpNode::OnNotifyResult(uint64_t request_id, const Status& result, int64_t
       CompleteStartLocked(now_ms);
       return;
     }
-    NotifyNextLocked(now_ms);
+    NotifyNextLocked();
   } else if (round.attempts >= kNotifyAttemptsMax) {
     FailNotifyLocked("notify drainer(" + drainer.host + "): " + result.message());
   } else {
@@ -172,7 +171,7 @@ void PumpNode::NotifyStepLocked(int64_t now_ms) {
     FailNotifyLocked("notify drainer(" + round.drainers[round.current].host +
                      "): context deadline exceeded");
   } else if (now_ms >= round.next_attempt_ms) {
-    NotifyNextLocked(now_ms);
+    NotifyNextLocked();
   }
 }
 

@@ -221,7 +221,7 @@ class PumpNode {
 
   void SetStateLocked(NodeState next);
   Status BeginNotifyLocked(int64_t now_ms);
-  void NotifyNextLocked(int64_t now_ms);
+  void NotifyNextLocked();
   void NotifyStepLocked(int64_t now_ms);
   void FailNotifyLocked(const std::string& error);
   void CompleteStartLocked(int64_t now_ms);
