@@ -50,7 +50,10 @@ void World::HandOff() {
 // registry record says offline (closed: nobody restarts it).
 bool World::Settled() const {
   for (const SimPump& pump : pumps_) {
-    if (!pump.decommissioned && !(pump.up && !pump.node->ShuttingDown())) return false;
+    if (!pump.decommissioned &&
+        !(pump.up && pump.node->Started() && !pump.node->ShuttingDown())) {
+      return false;
+    }
   }
   for (const SimDrainer& drainer : drainers_) {
     if (drainer.up && !drainer.node->ShuttingDown()) continue;

@@ -30,6 +30,8 @@ void World::StartPump(int i) {
       profile_.gc_retention_ms > 0 ? profile_.gc_retention_ms : config_.gc_retention_ms;
   pump.node = std::make_unique<PumpNode>(options, *pump.store, registry_, tso_, *pump.metrics);
   pump.router = std::make_unique<Router>(MakePumpRouter(*pump.node));
+  ++pump.incarnation;
+  pump.detect_due_local_ms = kNoTimerMs;
   Status started = pump.node->Start(pump.clock.Now(now_ms_));
   Record(Kind::kRestart, PumpEndpoint(i), 0, static_cast<int64_t>(started.code()));
   if (!started.ok()) {  // the registry refused: the process exits; try again later
@@ -44,10 +46,16 @@ void World::StartPump(int i) {
   ++result_.restarts;
   pump.gc_ts_seen = pump.store->GcTS();
   checker_.OnPumpGc(i, pump.gc_ts_seen);
-  pump.detect_due_local_ms =
-      pump.clock.Now(now_ms_) + kDetectDrainerCheckpointIntervalMilliseconds;
+  if (pump.node->Started()) OnPumpStartComplete(i);
   CheckAckedDurable(i);
   AfterPumpCall(i);
+}
+
+// The node's background loops began (at Start, or once its Notify round succeeded).
+void World::OnPumpStartComplete(int i) {
+  SimPump& pump = pumps_[i];
+  pump.detect_due_local_ms =
+      pump.clock.Now(now_ms_) + kDetectDrainerCheckpointIntervalMilliseconds;
 }
 
 // A pump never loses a write it acknowledged, even across a crash: after every (re)start,
@@ -176,6 +184,7 @@ void World::AfterPumpCall(int i) {
   if (pump.node->Stopped()) {
     // The process exits after its final registry write; its owner closes the store.
     NodeState final_state = pump.node->state();
+    const bool start_failed = !pump.node->FatalError().ok();
     CheckFinalRecord(i, final_state);
     Status closed = pump.store->Close();
     BINLOG_ASSERT(closed.ok());
@@ -185,14 +194,33 @@ void World::AfterPumpCall(int i) {
     pump.up = false;
     ++pump.timer_generation;
     ObserveNodeStates();
-    if (final_state == NodeState::kOffline) {
+    // A failed start-up Notify left `offline` too, but the operator starts the pump again
+    // (upstream's advice: fix the drainer records, restart the pump).
+    if (final_state == NodeState::kOffline && !start_failed) {
       pump.decommissioned = true;
     } else {
       queue_.Push(now_ms_ + Downtime(), kEvRestart, PumpEndpoint(i), 0);
     }
     return;
   }
+  SendNotifies(i);
   SchedulePumpTimer(i);
+}
+
+// A starting pump's Notify calls, to the drainers' endpoints (their Cistern service).
+void World::SendNotifies(int i) {
+  SimPump& pump = pumps_[i];
+  for (const NotifyRequest& request : pump.node->TakeNotifyRequests()) {
+    auto found = drainer_index_.find(request.drainer_node_id);
+    BINLOG_ASSERT(found != drainer_index_.end());
+    Message message;
+    message.kind = MessageKind::kNotifyRequest;
+    message.from = PumpEndpoint(i);
+    message.to = DrainerEndpoint(found->second);
+    message.incarnation = pump.incarnation;
+    message.notify_id = request.id;
+    Send(std::move(message));
+  }
 }
 
 void World::SchedulePumpTimer(int i) {

@@ -59,6 +59,7 @@ World::World(const SimConfig& config, const FaultProfile& profile, const RunOpti
   for (int i = 0; i < config.drainers; ++i) {
     SimDrainer& drainer = drainers_[i];
     drainer.id = "drainer-" + std::to_string(i) + ":8249";
+    drainer_index_.emplace(drainer.id, i);
     drainer.checkpoint_file = std::make_shared<MemoryCheckpointFile>();
     drainer.destination = std::make_unique<MemoryDestination>();
     drainer.clock.skew_ms = profile.clock_skew_ms_max == 0
@@ -118,6 +119,8 @@ void World::OnDeliver(uint64_t slot) {
     case MessageKind::kWriteResponse: DeliverWriteResponse(message); break;
     case MessageKind::kPullRequest: DeliverPullRequest(message); break;
     case MessageKind::kPullResponse: DeliverPullResponse(message); break;
+    case MessageKind::kNotifyRequest: DeliverNotifyRequest(message); break;
+    case MessageKind::kNotifyResponse: DeliverNotifyResponse(message); break;
   }
   if (--message.copies_pending == 0) {
     // Lets go of its binlogs and results now; the rest is overwritten when the slot is
@@ -197,6 +200,36 @@ void World::DeliverPullResponse(Message& message) {
   AfterDrainerCall(i);
 }
 
+// A drainer's Cistern Notify: the drainer refreshes its pump list at once (and sends the pulls
+// that asks for). A drainer process that is down refuses the connection. A lost request or
+// answer leaves the pump waiting; its own Notify deadline ends that wait (pump_node.h).
+void World::DeliverNotifyRequest(const Message& message) {
+  const int d = static_cast<int>(message.to) - config_.pumps;
+  SimDrainer& drainer = drainers_[d];
+  Status status = Status::Unavailable("connection refused");
+  if (drainer.up) status = drainer.node->Notify(drainer.clock.Now(now_ms_));
+  Record(Kind::kNotify, message.to, message.from, static_cast<int64_t>(status.code()));
+  Message answer;
+  answer.kind = MessageKind::kNotifyResponse;
+  answer.from = message.to;
+  answer.to = message.from;
+  answer.incarnation = message.incarnation;
+  answer.notify_id = message.notify_id;
+  answer.status = std::move(status);
+  Send(std::move(answer));
+  if (drainer.up) AfterDrainerCall(d);
+}
+
+void World::DeliverNotifyResponse(const Message& message) {
+  const int i = static_cast<int>(message.to);
+  SimPump& pump = pumps_[i];
+  if (!pump.up || pump.incarnation != message.incarnation) return;
+  const bool was_started = pump.node->Started();
+  pump.node->OnNotifyResult(message.notify_id, message.status, pump.clock.Now(now_ms_));
+  if (!was_started && pump.node->Started()) OnPumpStartComplete(i);
+  AfterPumpCall(i);
+}
+
 // A pull that got no answer in time failed (what a gRPC deadline does). A pull whose answer
 // reached the drainer left pending_pulls_ then, and its timeout does nothing (calling the
 // node with an id it no longer waits for would be harmless, but not free: every pull's
@@ -228,9 +261,10 @@ void World::StartLiveness() {
   }
   registry_.FailNextCalls(0);
   for (SimDrainer& drainer : drainers_) drainer.destination->FailNextAppends(0);
-  // Crashed and paused nodes already have a restart queued; bring them back now instead.
-  for (int i = 0; i < config_.pumps; ++i) OnRestart(PumpEndpoint(i));
+  // Crashed and paused nodes already have a restart queued; bring them back now instead,
+  // drainers first so that a pump's start-up Notify finds them running.
   for (int i = 0; i < config_.drainers; ++i) OnRestart(DrainerEndpoint(i));
+  for (int i = 0; i < config_.pumps; ++i) OnRestart(PumpEndpoint(i));
   phase_end_ms_ = now_ms_ + config_.liveness_ms_max;
   queue_.Push(phase_end_ms_, kEvPhaseEnd, 0, 1);
 }
@@ -278,8 +312,19 @@ bool World::DispatchCommonEvent(const SimEvent& event) {
 }
 
 SimResult World::Run() {
-  for (int i = 0; i < config_.pumps; ++i) StartPump(i);
+  // Drainers first, so that every pump's first start notifies them (pump_node.h). Pumps after
+  // the first come up over kPumpFirstStartSpreadMs, so that some meet the faults (a crashed
+  // or cut-off drainer whose record says online fails their start-up Notify).
   for (int i = 0; i < config_.drainers; ++i) StartDrainer(i);
+  Prng start_rng = MakeStream(config_.seed, "pump-start");
+  for (int i = 0; i < config_.pumps; ++i) {
+    if (i == 0) {
+      StartPump(i);
+    } else {
+      queue_.Push(now_ms_ + start_rng.Between(0, kPumpFirstStartSpreadMs), kEvRestart,
+                  PumpEndpoint(i), 0);
+    }
+  }
   for (int w = 0; w < config_.writers; ++w) WakeWriterAt(w, now_ms_ + 1);
   queue_.Push(now_ms_ + kFaultTickMilliseconds, kEvFaultTick, 0, 0);
   queue_.Push(now_ms_ + config_.duration_ms, kEvPhaseEnd, 0, 0);

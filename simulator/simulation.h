@@ -9,6 +9,12 @@
 // A node's local clock is global time plus its skew, never going backwards (a backward jump
 // stalls it). The TSO oracle is global (PD), fed by global time.
 //
+// Start: drainers first, then the first pump; the other pumps come up within the first
+// 10 s. A pump starting with no record (or after `offline`) notifies every online drainer
+// over the simulated network (DrainerNode::Notify); a crashed or cut-off drainer whose record
+// still says online makes that start fail (`offline`, FatalError), as upstream's, and the
+// pump is started again after a downtime.
+//
 // Phases: safety (config.duration_ms; writers write, faults fire per the FaultProfile, every
 // checker runs) then liveness (faults stop, the network heals, stopped nodes restart,
 // writers finish their transactions; every acknowledged commit must reach every drainer

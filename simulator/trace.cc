@@ -15,7 +15,7 @@ constexpr std::array<const char*, static_cast<size_t>(TraceKind::kCount)> kKindN
     "pull_answered",   "message_lost",   "message_dup",     "crash",
     "restart",         "http_action",    "partition",       "heal",
     "clock_jump",      "storage_fault",  "node_state",      "emitted",
-    "phase",           "endpoint_check",
+    "phase",           "endpoint_check", "notify",
 };
 
 }  // namespace

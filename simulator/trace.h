@@ -44,6 +44,7 @@ enum class TraceKind : uint32_t {
   kEmitted,           // a: commit ts, b: count so far; subject drainer
   kPhase,             // a: phase number
   kEndpointCheck,     // subject: endpoint
+  kNotify,            // a: pump endpoint, b: status code; subject drainer
   kCount
 };
 

@@ -63,6 +63,8 @@ inline constexpr int64_t kWriteTimeoutMs = 1'000;
 inline constexpr int64_t kWriteRetryDelayMs = 200;
 // A drainer's pull that got no answer (lost message, cut link) is answered as failed.
 inline constexpr int64_t kPullTimeoutMs = 2'000;
+// Pumps other than the first start at a random time within this of the run's start.
+inline constexpr int64_t kPumpFirstStartSpreadMs = 10'000;
 // A crashed or paused node comes back after a downtime in this range.
 inline constexpr int64_t kDowntimeMinMs = 1'000;
 inline constexpr int64_t kDowntimeMaxMs = 20'000;
@@ -135,10 +137,12 @@ struct SimPump {
   NodeClock clock;
   bool up = false;
   bool decommissioned = false;  // closed: offline for good
+  uint64_t incarnation = 0;     // counts starts, so a Notify answer finds its sender
   uint64_t timer_generation = 0;
   int64_t timer_due_ms = kNoTimerMs;
   int64_t gc_ts_seen = 0;                  // the store's gc_ts after the last call
-  int64_t detect_due_local_ms = kNoTimerMs;  // the node's drainer-checkpoint ticker, mirrored
+  // The node's drainer-checkpoint ticker, mirrored; kNoTimerMs until the start completed.
+  int64_t detect_due_local_ms = kNoTimerMs;
 };
 
 struct SimDrainer {
@@ -176,7 +180,16 @@ struct SimWriter {
   int64_t next_start_ms = 0;
 };
 
-enum class MessageKind { kWriteRequest, kWriteResponse, kPullRequest, kPullResponse };
+// kNotify*: a starting pump's Notify to a drainer's Cistern service (PumpNode NotifyRequest)
+// and its answer.
+enum class MessageKind {
+  kWriteRequest,
+  kWriteResponse,
+  kPullRequest,
+  kPullResponse,
+  kNotifyRequest,
+  kNotifyResponse,
+};
 
 // What a pull message carries of the drainer's PullRequest: the pump is the message's
 // destination already, so its node id and host (strings a message would move twice per
@@ -194,7 +207,8 @@ struct Message {
   uint32_t to = 0;
   int copies_pending = 0;
   uint64_t request_id = 0;   // a response names its request
-  uint64_t incarnation = 0;  // of the drainer that sent a pull
+  uint64_t incarnation = 0;  // of the drainer that sent a pull, or the pump that notifies
+  uint64_t notify_id = 0;    // the pump's NotifyRequest id
   // A write request as the pump's driver decoded it (PumpNode::WriteDecodedBinlog): the
   // cluster id, the writer's binlog (shared, immutable) and its encoded size. The simulated
   // network carries no bytes, so nothing here is encoded or decoded.
@@ -261,6 +275,8 @@ class World final : public SimulatedCluster {
   void OnPumpTimer(int i, uint64_t generation);
   void OnDrainerTimer(int i, uint64_t generation);
   void SendPulls(int i);
+  void SendNotifies(int i);
+  void OnPumpStartComplete(int i);
   void ObserveNodeStates();
   void CheckEndpoints();
   bool CheckPumpEndpoints(int i, const std::vector<NodeStatus>& pump_records,
@@ -275,6 +291,8 @@ class World final : public SimulatedCluster {
   void DeliverWriteResponse(const Message& message);
   void DeliverPullRequest(const Message& message);
   void DeliverPullResponse(Message& message);
+  void DeliverNotifyRequest(const Message& message);
+  void DeliverNotifyResponse(const Message& message);
   void OnPullTimeout(int drainer, uint64_t request_message_id);
 
   // --- writers ---
@@ -333,6 +351,7 @@ class World final : public SimulatedCluster {
   Prng fault_rng_;
   std::vector<SimPump> pumps_;
   std::map<std::string, int, std::less<>> pump_index_;  // node id -> index (pulls name it)
+  std::map<std::string, int, std::less<>> drainer_index_;  // node id -> index (notifies)
   std::vector<SimDrainer> drainers_;
   std::vector<SimWriter> writers_;
   std::vector<std::vector<int64_t>> acked_commits_by_pump_;  // for the durability check

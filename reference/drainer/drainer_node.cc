@@ -116,7 +116,7 @@ Status DrainerNode::Start(int64_t now_ms) {
   last_real_write_ms_ = now_ms;
   heartbeat_due_ms_ = now_ms;  // the heartbeat loop updates at once, then every 1 s
   refresh_due_ms_ = now_ms + options_.detect_interval_ms;
-  RefreshPumpsLocked();
+  (void)RefreshPumpsLocked();  // logged; retried at the next detect interval
   CheckInvariantsLocked();
   return Status::Ok();
 }
@@ -214,7 +214,7 @@ void DrainerNode::OnTimer(int64_t now_ms) {
   }
   if (phase_ == Phase::kNone && now_ms >= refresh_due_ms_) {
     refresh_due_ms_ = now_ms + options_.detect_interval_ms;
-    RefreshPumpsLocked();
+    (void)RefreshPumpsLocked();  // logged; retried at the next detect interval
   }
   if (phase_ == Phase::kNone) {
     Status saved = MaybeSaveCheckpointLocked(now_ms, /*force=*/false);
@@ -254,16 +254,29 @@ void DrainerNode::HeartbeatLocked(int64_t now_ms) {
   }
 }
 
-void DrainerNode::RefreshPumpsLocked() {
+Status DrainerNode::Notify(int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  last_now_ms_ = std::max(last_now_ms_, now_ms);
+  // Upstream's collector answers through its context, cancelled once the server closes.
+  if (!started_ || phase_ != Phase::kNone) return Status::Unavailable("context canceled");
+  Status refreshed = RefreshPumpsLocked();
+  if (!refreshed.ok()) spdlog::error("notify failed: {}", refreshed.message());
+  CheckInvariantsLocked();
+  return refreshed;
+}
+
+Status DrainerNode::RefreshPumpsLocked() {
   Result<std::vector<NodeStatus>> pumps = registry_.ListNodes(NodeKind::kPump);
   if (!pumps.ok()) {
-    spdlog::error("get pumps' status failed: {}", pumps.status().message());
-    return;
+    Status failed = pumps.status().Annotate("get pumps' status failed");
+    spdlog::error("{}", failed.message());
+    return failed;
   }
   for (const NodeStatus& pump : *pumps) ApplyPumpStatusLocked(pump);
   RebuildSnapshotLocked();
   // The pump set changes only here: its cross-checks run here, not after every message.
   CheckPumpInvariantsLocked();
+  return Status::Ok();
 }
 
 // Upstream handlePumpStatusUpdate for one record (§5.5 "How drainer reacts to pump states").

@@ -7,11 +7,11 @@
 // What it does, as upstream (UPSTREAM.md §3, §5.4, §5.5, §8):
 //  - Start: loads the checkpoint (§8.4; initial commit ts -1 = the TSO taken at start),
 //    registers `online` with maxCommitTS = checkpoint ts, refreshes the pump list.
-//  - Pump refresh every detect interval (handlePumpStatusUpdate): a pump not yet tracked and
-//    not `offline` is tracked (even if `paused`), pulling after the merger's latest ts;
-//    tracked `paused` -> no more pulls; `online` -> pulls resume; `pausing`/`closing` ->
-//    nothing; `offline` -> its merge source is removed and the pump forgotten. Each
-//    successful refresh rebuilds the /status snapshot.
+//  - Pump refresh every detect interval and on Notify (handlePumpStatusUpdate): a pump not
+//    yet tracked and not `offline` is tracked (even if `paused`), pulling after the merger's
+//    latest ts; tracked `paused` -> no more pulls; `online` -> pulls resume;
+//    `pausing`/`closing` -> nothing; `offline` -> its merge source is removed and the pump
+//    forgotten. Each successful refresh rebuilds the /status snapshot.
 //  - Pulling, as messages: TakePullRequests() hands the driver at most one PullRequest per
 //    pump in flight (none for a paused pump or a full merge buffer); OnPullResponse() takes
 //    the answer. A failed pull is retried after pull_retry_delay_ms from the same position;
@@ -148,6 +148,12 @@ class DrainerNode {
   void OnSharedPullResponse(uint64_t request_id, Result<SharedPullResult> result,
                             int64_t now_ms);
 
+  // The Cistern service's Notify (§3.4): refreshes the pump list now (the detect-interval
+  // timer keeps its phase, as upstream's ticker does) and returns the refresh's error:
+  // `get pumps' status failed: <err>`; `context canceled` once shutdown began or before
+  // Start.
+  Status Notify(int64_t now_ms);
+
   // `PUT /state/{nodeID}/{action}` (§3.3): the checks in upstream's order and texts.
   DrainerActionResult ApplyAction(std::string_view node_id, std::string_view action);
   // A termination signal: online -> paused. Idempotent. Before a successful Start() the
@@ -210,7 +216,7 @@ class DrainerNode {
   NodeStatus RecordLocked() const;
   int64_t ApproachTsLocked() const;
   void HeartbeatLocked(int64_t now_ms);
-  void RefreshPumpsLocked();
+  Status RefreshPumpsLocked();
   void ApplyPumpStatusLocked(const NodeStatus& pump);
   void RebuildSnapshotLocked();
   bool PullableLocked(const std::string& node_id, const TrackedPump& pump) const;

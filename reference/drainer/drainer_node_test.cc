@@ -185,6 +185,27 @@ TEST_F(DrainerNodeTest, NewPumpStartsAfterTheMergersLatestTsEvenIfPaused) {
   EXPECT_EQ(node_->PumpPositions().at("pump-b"), merged);
 }
 
+// Cistern Notify (§3.4): the pump list is refreshed at once, not at the detect interval,
+// and the interval keeps its phase; a registry error is returned.
+TEST_F(DrainerNodeTest, NotifyRefreshesThePumpListAtOnce) {
+  StartNode();
+  const int64_t refresh_due_ms = now_ms_ + options_.detect_interval_ms;
+  PutPump("pump-a", NodeState::kOnline);
+  AdvanceBy(1);
+  EXPECT_TRUE(node_->PumpPositions().empty());
+  EXPECT_TRUE(node_->Notify(now_ms_).ok());
+  EXPECT_EQ(node_->PumpPositions().count("pump-a"), 1u);
+  const int64_t ts = CommitTxn("pump-a");
+  AdvanceTo(refresh_due_ms - 1);  // pulled well before the next refresh
+  EXPECT_EQ(DestinationTs(), std::vector<int64_t>{ts});
+
+  registry_.FailNextCalls(1);
+  const Status failed = node_->Notify(now_ms_);
+  EXPECT_EQ(failed.message().rfind("get pumps' status failed: ", 0), 0u) << failed.message();
+  node_->Shutdown(now_ms_);
+  EXPECT_EQ(node_->Notify(now_ms_).message(), "context canceled");
+}
+
 TEST_F(DrainerNodeTest, FailedPullIsRetriedAfterTheDelayFromTheSamePosition) {
   PutPump("pump-a", NodeState::kOnline);
   StartNode();

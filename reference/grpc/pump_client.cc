@@ -1,5 +1,6 @@
 #include "reference/grpc/pump_client.h"
 
+#include <iterator>
 #include <utility>
 
 #include <grpcpp/channel.h>
@@ -10,24 +11,35 @@
 #include <grpcpp/support/sync_stream.h>
 
 #include "reference/core/binlog_codec.h"
+#include "reference/grpc/grpc_status.h"
 #include "reference/grpc/proto/pump.grpc.pb.h"
 
 namespace tidb_binlog {
 namespace {
 
-RpcStatus FromGrpc(const grpc::Status& status) {
-  return RpcStatus{static_cast<int>(status.error_code()), status.error_message()};
-}
+using grpc_internal::DeadlineAfter;
+using grpc_internal::FromGrpc;
 
-std::chrono::system_clock::time_point DeadlineAfter(std::chrono::milliseconds timeout) {
-  return std::chrono::system_clock::now() + timeout;
-}
+// grpc-go's codes.Code String() names, indexed by code (google.golang.org/grpc/codes).
+constexpr const char* kGoCodeNames[] = {
+    "OK",           "Canceled",           "Unknown",          "InvalidArgument",
+    "DeadlineExceeded", "NotFound",       "AlreadyExists",    "PermissionDenied",
+    "ResourceExhausted", "FailedPrecondition", "Aborted",     "OutOfRange",
+    "Unimplemented", "Internal",          "Unavailable",      "DataLoss",
+    "Unauthenticated",
+};
 
 }  // namespace
 
 std::string RpcStatus::ToString() const {
   if (ok()) return "OK";
   return "code " + std::to_string(code) + ": " + message;
+}
+
+std::string RpcStatus::GoErrorText() const {
+  const bool named = code >= 0 && code < static_cast<int>(std::size(kGoCodeNames));
+  const std::string name = named ? kGoCodeNames[code] : "Code(" + std::to_string(code) + ")";
+  return "rpc error: code = " + name + " desc = " + message;
 }
 
 // ---- PumpPullStream ----

@@ -30,6 +30,7 @@ namespace tidb_binlog {
 inline constexpr int kGrpcCodeOk = 0;
 inline constexpr int kGrpcCodeUnknown = 2;
 inline constexpr int kGrpcCodeDeadlineExceeded = 4;
+inline constexpr int kGrpcCodeUnimplemented = 12;
 inline constexpr int kGrpcCodeUnavailable = 14;
 
 // Largest gRPC message a pump receives and a puller accepts. Upstream's default (pump
@@ -47,6 +48,9 @@ struct RpcStatus {
   bool ok() const { return code == kGrpcCodeOk; }
   // "OK", or "code <n>: <message>".
   std::string ToString() const;
+  // The text of the error a Go gRPC client gets (status.Error's Error()):
+  // "rpc error: code = <Name> desc = <message>". Only meaningful when !ok().
+  std::string GoErrorText() const;
 };
 
 // A PullBinlogs server stream. Destroying it cancels the call.

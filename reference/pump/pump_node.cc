@@ -26,6 +26,12 @@ Status ClusterIdMismatch(uint64_t requested, uint64_t own) {
                                  " vs " + std::to_string(own));
 }
 
+// Upstream serves no RPC before the start-up Notify round succeeded (its listener does not
+// exist yet): a call then is a refused connection, not a counted loss.
+Status NotServingYet() {
+  return Status::Unavailable("pump is not serving yet: notifying the online drainers");
+}
+
 }  // namespace
 
 PumpNode::PumpNode(PumpOptions options, BinlogStore& store, Registry& registry, TsoSource& tso,
@@ -42,14 +48,16 @@ PumpNode::PumpNode(PumpOptions options, BinlogStore& store, Registry& registry, 
 
 Status PumpNode::Start(int64_t now_ms) {
   std::lock_guard lock(mu_);
-  BINLOG_ASSERT(!started_ && phase_ == ShutdownPhase::kNone);
+  BINLOG_ASSERT(!started_ && !notify_ && phase_ == ShutdownPhase::kNone);
   last_now_ms_ = std::max(last_now_ms_, now_ms);
 
-  // Upstream notifies online drainers when the previous record is offline or absent; here
-  // they see the new record at their next registry refresh (see the header comment).
+  // Upstream notifies the online drainers when the previous record is offline or absent;
+  // any other read error leaves that undecided, so the start fails.
   Result<NodeStatus> previous = registry_.GetNode(NodeKind::kPump, options_.node_id);
-  const bool newly_registered =
-      !previous.ok() || previous->state == NodeState::kOffline;
+  if (!previous.ok() && previous.status().code() != StatusCode::kNotFound) {
+    return previous.status().Annotate("fail to register node to etcd");
+  }
+  const bool newly_registered = !previous.ok() || previous->state == NodeState::kOffline;
   if (previous.ok()) {
     BINLOG_ASSERT(IsLegalTransition(NodeKind::kPump, previous->state, NodeState::kOnline));
   }
@@ -58,11 +66,23 @@ Status PumpNode::Start(int64_t now_ms) {
   if (!ts.ok()) return ts.status().Annotate("fail to get tso from pd");
   Status registered = registry_.UpdateNode(NodeKind::kPump, RecordLocked(*ts));
   if (!registered.ok()) return registered.Annotate("fail to register node to etcd");
-  spdlog::info("register success, NodeID {}{}", options_.node_id,
-               newly_registered ? " (new pump: drainers pick it up at their next refresh)" : "");
-
+  spdlog::info("register success, NodeID {}", options_.node_id);
   anchor_ts_ = *ts;
   anchor_ms_ = now_ms;
+
+  if (newly_registered) {
+    BINLOG_RETURN_IF_ERROR(BeginNotifyLocked(now_ms));
+    if (notify_) {
+      CheckInvariantsLocked();
+      return Status::Ok();
+    }
+  }
+  CompleteStartLocked(now_ms);
+  return Status::Ok();
+}
+
+// The rest of upstream's Start once registered (and notified): the background loops.
+void PumpNode::CompleteStartLocked(int64_t now_ms) {
   started_ = true;
   writes_seen_at_tick_ = writes_started_;
   heartbeat_due_ms_ = now_ms + options_.heartbeat_interval_ms;
@@ -70,7 +90,117 @@ Status PumpNode::Start(int64_t now_ms) {
   gc_due_ms_ = now_ms + kGcIntervalMilliseconds;
   detect_due_ms_ = now_ms + kDetectDrainerCheckpointIntervalMilliseconds;
   CheckInvariantsLocked();
+}
+
+// ---- the start-up Notify round ----
+
+// Lists the drainers; none online: nothing to notify (notify_ stays empty).
+Status PumpNode::BeginNotifyLocked(int64_t now_ms) {
+  Result<std::vector<NodeStatus>> drainers = registry_.ListNodes(NodeKind::kDrainer);
+  if (!drainers.ok()) {
+    FailNotifyLocked(drainers.status().message());
+    return fatal_error_;
+  }
+  NotifyRound round;
+  for (NodeStatus& drainer : *drainers) {
+    if (drainer.state == NodeState::kOnline) round.drainers.push_back(std::move(drainer));
+  }
+  if (round.drainers.empty()) return Status::Ok();
+  round.deadline_ms = now_ms + kNotifyTimeoutMilliseconds;
+  notify_ = std::move(round);
+  NotifyNextLocked();
   return Status::Ok();
+}
+
+// Queues the next call to the current drainer.
+void PumpNode::NotifyNextLocked() {
+  NotifyRound& round = *notify_;
+  const NodeStatus& drainer = round.drainers[round.current];
+  if (round.attempts == 0) {
+    spdlog::info("Start trying to notify drainer, addr {}", drainer.host);
+  }
+  ++round.attempts;
+  NotifyRequest request;
+  request.id = next_notify_id_++;
+  request.drainer_node_id = drainer.node_id;
+  request.drainer_host = drainer.host;
+  request.deadline_ms = round.deadline_ms;
+  round.in_flight = request.id;
+  round.next_attempt_ms = kNoTimerMs;
+  round.outbox.push_back(std::move(request));
+}
+
+std::vector<NotifyRequest> PumpNode::TakeNotifyRequests() {
+  std::lock_guard lock(mu_);
+  if (!notify_) return {};
+  return std::exchange(notify_->outbox, {});
+}
+
+void PumpNode::OnNotifyResult(uint64_t request_id, const Status& result, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  last_now_ms_ = std::max(last_now_ms_, now_ms);
+  if (!notify_ || notify_->in_flight != request_id) return;
+  NotifyRound& round = *notify_;
+  round.in_flight.reset();
+  const NodeStatus& drainer = round.drainers[round.current];
+  if (result.ok()) {
+    spdlog::info("notify drainer success, addr {}", drainer.host);
+    ++round.current;
+    round.attempts = 0;
+    if (round.current == round.drainers.size()) {
+      notify_.reset();
+      CompleteStartLocked(now_ms);
+      return;
+    }
+    NotifyNextLocked();
+  } else if (round.attempts >= kNotifyAttemptsMax) {
+    FailNotifyLocked("notify drainer(" + drainer.host + "): " + result.message());
+  } else {
+    spdlog::warn("notify drainer {} failed ({}); retrying", drainer.host, result.message());
+    int64_t backoff_ms = kNotifyFirstBackoffMilliseconds;
+    for (int i = 1; i < round.attempts; ++i) backoff_ms *= kNotifyBackoffFactor;
+    round.next_attempt_ms = now_ms + backoff_ms;
+  }
+  CheckInvariantsLocked();
+}
+
+// A backoff that ended, or the round's deadline.
+void PumpNode::NotifyStepLocked(int64_t now_ms) {
+  NotifyRound& round = *notify_;
+  if (now_ms >= round.deadline_ms) {
+    FailNotifyLocked("notify drainer(" + round.drainers[round.current].host +
+                     "): context deadline exceeded");
+  } else if (now_ms >= round.next_attempt_ms) {
+    NotifyNextLocked();
+  }
+}
+
+int64_t PumpNode::NotifyTimerLocked() const {
+  if (!notify_) return kNoTimerMs;
+  return std::min(notify_->next_attempt_ms, notify_->deadline_ms);
+}
+
+// Upstream: re-register `offline` (updateTS 0), then Start returns the annotated error.
+void PumpNode::FailNotifyLocked(const std::string& error) {
+  notify_.reset();
+  fatal_error_ = Status::Unavailable("fail to notify all living drainer: " + error);
+  spdlog::error("{}", fatal_error_.message());
+  SetStateLocked(NodeState::kOffline);
+  Status updated = registry_.UpdateNode(NodeKind::kPump, RecordLocked(0));
+  if (!updated.ok()) {
+    spdlog::error("unregister pump while pump fails to notify drainer: {}", updated.message());
+  }
+  phase_ = ShutdownPhase::kStopped;
+}
+
+Status PumpNode::FatalError() const {
+  std::lock_guard lock(mu_);
+  return fatal_error_;
+}
+
+bool PumpNode::Notifying() const {
+  std::lock_guard lock(mu_);
+  return notify_.has_value();
 }
 
 bool PumpNode::Started() const {
@@ -132,6 +262,7 @@ Status PumpNode::WriteAdmitted(uint64_t cluster_id, const Status& decoded,
   {
     std::lock_guard lock(mu_);
     if (phase_ == ShutdownPhase::kStopped) return Status::Unavailable("pump server is stopped");
+    if (notify_) return NotServingYet();
     last_now_ms_ = std::max(last_now_ms_, now_ms);
     ++writes_started_;
     Status checked = CheckWriteLocked(cluster_id, decoded, binlog.get());
@@ -187,6 +318,7 @@ Status PumpNode::CheckPull(const binlog::PullBinlogReq& request) const {
   {
     std::lock_guard lock(mu_);
     if (phase_ == ShutdownPhase::kStopped) return Status::Unavailable("pump server is stopped");
+    if (notify_) return NotServingYet();
   }
   if (request.clusterid() != options_.cluster_id) {
     return ClusterIdMismatch(request.clusterid(), options_.cluster_id);
@@ -212,7 +344,7 @@ void PumpNode::ObserveRpcDuration(std::string_view method, bool succeeded, doubl
 int64_t PumpNode::NextTimerMs() const {
   std::lock_guard lock(mu_);
   return std::min({heartbeat_due_ms_, fake_binlog_due_ms_, gc_due_ms_, detect_due_ms_,
-                   shutdown_due_ms_});
+                   shutdown_due_ms_, NotifyTimerLocked()});
 }
 
 void PumpNode::OnTimer(int64_t now_ms) {
@@ -221,6 +353,11 @@ void PumpNode::OnTimer(int64_t now_ms) {
   if (phase_ == ShutdownPhase::kStopped) return;
   if (phase_ != ShutdownPhase::kNone) {
     if (now_ms >= shutdown_due_ms_) ShutdownStepLocked(now_ms);
+    CheckInvariantsLocked();
+    return;
+  }
+  if (notify_) {
+    NotifyStepLocked(now_ms);
     CheckInvariantsLocked();
     return;
   }
@@ -334,6 +471,8 @@ void PumpNode::SetStateLocked(NodeState next) {
 
 ApplyActionResult PumpNode::ApplyAction(std::string_view node_id, std::string_view action) {
   std::lock_guard lock(mu_);
+  // Upstream's HTTP server does not exist before the Notify round succeeded.
+  if (notify_) return {false, NotServingYet().message()};
   NodeActionDecision decision =
       DecideNodeAction(NodeKind::kPump, options_.node_id, state_, node_id, action);
   if (!decision.next.has_value()) return {false, std::move(decision.message)};
@@ -348,6 +487,13 @@ void PumpNode::Shutdown(int64_t now_ms) {
   std::lock_guard lock(mu_);
   last_now_ms_ = std::max(last_now_ms_, now_ms);
   if (phase_ != ShutdownPhase::kNone) return;
+  if (notify_) {
+    // Upstream's start context is cancelled: the Notify round fails with it.
+    FailNotifyLocked("notify drainer(" + notify_->drainers[notify_->current].host +
+                     "): context canceled");
+    CheckInvariantsLocked();
+    return;
+  }
   BeginShutdownLocked();
   CheckInvariantsLocked();
 }
@@ -498,6 +644,11 @@ void PumpNode::CheckInvariantsLocked() const {
   switch (phase_) {
     case ShutdownPhase::kNone:
       BINLOG_ASSERT(state_ == NodeState::kOnline);
+      BINLOG_ASSERT(fatal_error_.ok());
+      BINLOG_ASSERT(!notify_ || (!started_ && notify_->current < notify_->drainers.size() &&
+                                 notify_->in_flight.has_value() !=
+                                     (notify_->next_attempt_ms != kNoTimerMs) &&
+                                 notify_->attempts <= kNotifyAttemptsMax));
       BINLOG_ASSERT(shutdown_due_ms_ == kNoTimerMs);
       BINLOG_ASSERT(started_ != background_idle);
       BINLOG_ASSERT(started_ || !gc_triggered_);
@@ -522,10 +673,11 @@ void PumpNode::CheckInvariantsLocked() const {
       break;
     case ShutdownPhase::kStopped:
       BINLOG_ASSERT(state_ == NodeState::kPaused || state_ == NodeState::kOffline);
+      BINLOG_ASSERT(fatal_error_.ok() || (state_ == NodeState::kOffline && !started_));
       BINLOG_ASSERT(shutdown_due_ms_ == kNoTimerMs);
       break;
   }
-  BINLOG_ASSERT(background_idle && !gc_triggered_);
+  BINLOG_ASSERT(background_idle && !gc_triggered_ && !notify_);
   BINLOG_ASSERT(phase_ == ShutdownPhase::kStopped || shutdown_due_ms_ != kNoTimerMs);
 }
 

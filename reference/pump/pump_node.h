@@ -5,7 +5,16 @@
 // wants to be called next.
 //
 // What it does, as upstream (UPSTREAM.md §5, §7):
-//  - Start: registers `online` (updateTS = a fresh TSO, maxCommitTS from storage).
+//  - Start: registers `online` (updateTS = a fresh TSO, maxCommitTS from storage). When the
+//    previous record is `offline` or absent, the start then Notify()s every drainer whose
+//    record says `online`, one after the other (upstream notifyDrainer: 3 tries each, 1 s
+//    then 2 s apart, all within kNotifyTimeoutMilliseconds). The node only decides: it hands
+//    the driver NotifyRequests (TakeNotifyRequests) and takes their answers (OnNotifyResult),
+//    as a drainer hands out its pulls. Until the round succeeded the start is not complete:
+//    Started() is false, no background timer runs, and writes and pulls are refused with
+//    kUnavailable (upstream's pump is not listening yet). If the round fails the node writes
+//    `offline` (updateTS 0), stops, and FatalError() says `fail to notify all living
+//    drainer: notify drainer(<addr>): <err>`: upstream's start fails and the process exits.
 //  - WriteBinlog / PullBinlogs: the two gRPC calls, minus the transport (§2.6, §7.2, §7.5).
 //  - Timers (OnTimer / NextTimerMs): heartbeat, fake binlogs when idle, hourly GC (or when
 //    triggered), the 10-minute drainer checkpoint warning, and the shutdown sequence.
@@ -24,9 +33,6 @@
 //  `no online: <state>` as soon as the state is not online.
 //
 // Differences that come from having no gRPC here:
-//  - Upstream Notify()s online drainers when it starts after `offline` (or with no record).
-//    There is no drainer RPC in this reference: drainers find a new pump on their next
-//    registry refresh (detect-interval), which is what they do for every other change.
 //  - RPC durations are measured by the driver and reported with ObserveRpcDuration(); the
 //    node cannot time a call without a clock. Fake binlogs, which the node writes itself, are
 //    observed with 0 s.
@@ -34,7 +40,8 @@
 //    storage right after the final registry write).
 //
 // Driver contract: call Start() once; then after every call into the node (requests, HTTP
-// handlers, OnTimer) re-read NextTimerMs() and call OnTimer(now) no earlier than it. `now_ms`
+// handlers, OnTimer, OnNotifyResult) send what TakeNotifyRequests() hands out, re-read
+// NextTimerMs() and call OnTimer(now) no earlier than it. `now_ms`
 // never decreases across calls. NextTimerMs() is kNoTimerMs before Start() and once Stopped().
 //
 // Thread safety: every public method may be called from any thread; a mutex serialises the
@@ -48,8 +55,10 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "reference/core/node_status.h"
 #include "reference/core/node_timer.h"
@@ -73,6 +82,23 @@ inline constexpr int64_t kEarlyAlertGcMilliseconds = 20 * 3'600'000;
 // waitSafeToOffline's retry and polling period.
 inline constexpr int64_t kOfflineCheckIntervalMilliseconds = 1'000;
 
+// Upstream notifyDrainerTimeout: the whole start-up Notify round ends within this.
+inline constexpr int64_t kNotifyTimeoutMilliseconds = 10'000;
+// Upstream notifyDrainer: util.RetryContext(ctx, 3, time.Second, 2, ...) per drainer.
+inline constexpr int kNotifyAttemptsMax = 3;
+inline constexpr int64_t kNotifyFirstBackoffMilliseconds = 1'000;
+inline constexpr int64_t kNotifyBackoffFactor = 2;
+
+// One Notify call the driver carries to a drainer's Cistern service (binlog.Cistern/Notify)
+// and answers with OnNotifyResult(id, ...). `deadline_ms` (node time) is when the round's
+// overall timeout ends: the call should give up by then.
+struct NotifyRequest {
+  uint64_t id = 0;
+  std::string drainer_node_id;
+  std::string drainer_host;  // the drainer record's advertised "host:port"
+  int64_t deadline_ms = 0;
+};
+
 // What `PUT /state/{nodeID}/{action}` decided: `accepted` true means the shutdown sequence
 // started; `message` is upstream's response message either way.
 struct ApplyActionResult {
@@ -88,8 +114,21 @@ class PumpNode {
   PumpNode& operator=(const PumpNode&) = delete;
 
   // Registers `online`. Errors (the node stays unstarted; the runtime exits):
-  // `fail to get tso from pd: <err>`, `fail to register node to etcd: <err>`.
+  // `fail to get tso from pd: <err>`, `fail to register node to etcd: <err>` (also when the
+  // previous record cannot be read: whether to notify depends on it), `fail to notify all
+  // living drainer: <err>` when the drainer records cannot be listed (the node then wrote
+  // `offline` and is Stopped()). OK otherwise, with the start complete (Started()) or, when
+  // drainers must be notified, in progress (see the header comment).
   Status Start(int64_t now_ms);
+
+  // The Notify calls to send now (at most one in flight). Empty outside the start-up round.
+  std::vector<NotifyRequest> TakeNotifyRequests();
+  // The answer to Notify call `request_id` (OK: the drainer refreshed its pump list). A
+  // stale or unknown id is ignored.
+  void OnNotifyResult(uint64_t request_id, const Status& result, int64_t now_ms);
+  // Why the node stopped on its own (the start-up Notify round failed; upstream's start
+  // returns the error and the process exits), or OK.
+  Status FatalError() const;
 
   // The WriteBinlog RPC. Errors carry upstream's texts (`cluster ID are mismatch, <req> vs
   // <pump>`, `no online: <state>`, the store's, the decoder's); each one counts in
@@ -120,16 +159,22 @@ class PumpNode {
   void OnTimer(int64_t now_ms);
   int64_t NextTimerMs() const;
 
-  // `PUT /state/{nodeID}/{action}` (§2.2): the checks in upstream's order and texts.
+  // `PUT /state/{nodeID}/{action}` (§2.2): the checks in upstream's order and texts. Refused
+  // while the start-up Notify round runs (upstream serves no HTTP yet).
   ApplyActionResult ApplyAction(std::string_view node_id, std::string_view action);
   // A termination signal: the pause sequence (online -> paused). Idempotent. Before a
-  // successful Start() (nothing registered) the node just stops, writing nothing.
+  // successful Start() (nothing registered) the node just stops, writing nothing. During the
+  // start-up Notify round it cancels the round as upstream's context does: `offline`, and
+  // FatalError() `... context canceled`.
   void Shutdown(int64_t now_ms);
   // `POST /debug/gc/trigger`: true ("trigger gc success") when the GC step is idle and the
   // node is running, so a GC runs at the next OnTimer; false ("gc is working") otherwise.
   bool TriggerGc();
 
+  // Registered and serving: the start-up Notify round (if any) succeeded.
   bool Started() const;
+  // The start-up Notify round is under way.
+  bool Notifying() const;
   // The shutdown sequence began (pause, close or signal): /status answers "context canceled".
   bool ShuttingDown() const;
   // The final record is written; the node serves nothing more.
@@ -162,7 +207,25 @@ class PumpNode {
   };
 
   // All *Locked functions require mu_ held.
+  // The start-up Notify round (upstream pumpNode.Notify): the online drainers in registry
+  // order, the one being notified and its attempts.
+  struct NotifyRound {
+    std::vector<NodeStatus> drainers;
+    size_t current = 0;
+    int attempts = 0;                   // calls made to drainers[current]
+    std::optional<uint64_t> in_flight;  // the call awaiting its answer
+    int64_t next_attempt_ms = kNoTimerMs;  // the next call's time, while backing off
+    int64_t deadline_ms = 0;
+    std::vector<NotifyRequest> outbox;
+  };
+
   void SetStateLocked(NodeState next);
+  Status BeginNotifyLocked(int64_t now_ms);
+  void NotifyNextLocked();
+  void NotifyStepLocked(int64_t now_ms);
+  void FailNotifyLocked(const std::string& error);
+  void CompleteStartLocked(int64_t now_ms);
+  int64_t NotifyTimerLocked() const;
   void BeginShutdownLocked();
   NodeStatus RecordLocked(int64_t update_ts) const;
   Status CheckWriteLocked(uint64_t cluster_id, const Status& decoded,
@@ -193,6 +256,9 @@ class PumpNode {
   mutable std::mutex mu_;
   NodeState state_ = NodeState::kOnline;  // upstream's in-memory status starts online
   bool started_ = false;
+  std::optional<NotifyRound> notify_;  // set while the start-up Notify round runs
+  uint64_t next_notify_id_ = 1;
+  Status fatal_error_;
   ShutdownPhase phase_ = ShutdownPhase::kNone;
   int64_t last_now_ms_ = 0;
   // updateTS = GetApproachTs(anchor_ts_, now - anchor_ms_), anchored at registration.

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -45,9 +46,18 @@ class PumpFixture : public ::testing::Test {
     tso_.now_ms = kStartMs;
   }
 
+  // Starts the node; any start-up Notify calls (online drainers, no previous record) are
+  // answered OK at once, so the start completes.
   void StartNode() {
     ASSERT_TRUE(node_.Start(kStartMs).ok());
     now_ms_ = kStartMs;
+    for (std::vector<NotifyRequest> requests = node_.TakeNotifyRequests(); !requests.empty();
+         requests = node_.TakeNotifyRequests()) {
+      for (const NotifyRequest& request : requests) {
+        node_.OnNotifyResult(request.id, Status::Ok(), now_ms_);
+      }
+    }
+    ASSERT_TRUE(node_.Started());
   }
 
   // Runs every timer due up to `to_ms`, in order, as a driver would.

@@ -58,8 +58,21 @@ Result<std::shared_ptr<DrainerHost>> DrainerHost::Open(
   host->node_ = std::make_unique<DrainerNode>(options, registry, tso, *host->checkpoint_,
                                               *host->destination_, *host->metrics_);
   BINLOG_RETURN_IF_ERROR(host->node_->Start(clock.NowMs()));
+  // Notify runs on a gRPC thread; the pulls its refresh asks for are sent from the io thread.
+  std::weak_ptr<NodeHost> weak = host;
+  Result<std::unique_ptr<DrainerGrpcServer>> grpc =
+      DrainerGrpcServer::Start(*host->node_, clock, [&io, weak] {
+        boost::asio::post(io, [weak] {
+          if (auto self = weak.lock()) self->Drive();
+        });
+      });
+  if (!grpc.ok()) return grpc.status();
+  host->grpc_ = std::move(grpc).value();
+  // The HTTP server may hand over connections until the io_context stops; the host (and so
+  // grpc_) lives that long (node_host.h), and a shut-down gRPC server closes what it gets.
   Router router = MakeDrainerRouter(*host->node_, [&clock] { return clock.NowMs(); });
-  BINLOG_RETURN_IF_ERROR(host->StartServing(std::move(router), config.listen_host));
+  BINLOG_RETURN_IF_ERROR(host->StartServing(std::move(router), config.listen_host,
+                                            host->grpc_->ConnectionHook()));
   spdlog::info("drainer {} serves {} (data dir {}, checkpoint ts {})", options.node_id,
                host->address(), config.data_dir, host->node_->CheckpointTs());
   host->Drive();
@@ -88,6 +101,7 @@ void DrainerHost::CarryPull(const PullRequest& request) {
 }
 
 void DrainerHost::ReleaseResources() {
+  if (grpc_) grpc_->Shutdown();
   if (destination_) {
     const Status closed = destination_->Close();
     if (!closed.ok()) spdlog::error("close drainer destination: {}", closed.message());

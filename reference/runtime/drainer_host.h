@@ -1,5 +1,8 @@
 // DrainerHost: one reference Drainer under the wall-clock driver (node_host.h): its data
-// directory, checkpoint, file destination, metrics, DrainerNode and HTTP server.
+// directory, checkpoint, file destination, metrics, DrainerNode, HTTP server and gRPC service
+// (binlog.Cistern, drainer_grpc_server.h; as upstream's, on the HTTP port: the HTTP server
+// hands it the connections that open with the HTTP/2 preface). A pump's Notify refreshes the
+// pump list at once and the pulls it asks for go out right after (Drive, on the io thread).
 //
 //   <data_dir>/savepoint   the FileCheckpoint (upstream's file checkpoint)
 //   <data_dir>/binlog/     the BinlogFileDestination's binlog-<index>-<time> files
@@ -29,6 +32,7 @@
 #include "reference/drainer/drainer_node.h"
 #include "reference/metrics/drainer_metrics.h"
 #include "reference/registry/registry.h"
+#include "reference/runtime/drainer_grpc_server.h"
 #include "reference/runtime/node_host.h"
 #include "reference/runtime/pump_host.h"
 
@@ -88,6 +92,8 @@ class DrainerHost final : public NodeHost {
   std::unique_ptr<BinlogFileDestination> destination_;
   std::unique_ptr<DrainerMetrics> metrics_;
   std::unique_ptr<DrainerNode> node_;
+  // Declared after node_: destroyed (shut down) before the node it calls.
+  std::unique_ptr<DrainerGrpcServer> grpc_;
 };
 
 }  // namespace tidb_binlog

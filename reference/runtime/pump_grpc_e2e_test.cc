@@ -3,7 +3,7 @@
 // same port and streamed by PullBinlogs; failures are gRPC errors with code Unknown and
 // upstream's texts (foreign cluster id, Prewrite to a pump that is not online), counted in
 // binlog_pump_loss_binlog_count and the rpc histogram's `fail` label; HTTP/1 keeps working on
-// the port around gRPC traffic; the drainer's port still refuses HTTP/2.
+// the port around gRPC traffic; the drainer's port serves no binlog.Pump.
 // Method: a LocalCluster in-process on ephemeral loopback ports in a temporary directory (no
 // workload), PumpClient over real sockets, the plain HTTP client, bounded polls.
 #include <gmock/gmock.h>
@@ -239,11 +239,13 @@ TEST_F(PumpGrpcE2eTest, PrewriteToAPumpThatIsNotOnlineIsRefusedWithUpstreamsText
   EXPECT_TRUE(WaitFor([&] { return cluster_->Nodes()[0].state == NodeState::kOffline; }));
 }
 
-TEST_F(PumpGrpcE2eTest, DrainerPortRefusesHttp2) {
+// The drainer's port serves gRPC too, but only binlog.Cistern (drainer_grpc_server.h), as
+// upstream's drainer registers no Pump service.
+TEST_F(PumpGrpcE2eTest, DrainerPortDoesNotServeThePumpService) {
   StartCluster(/*drainers=*/1);
   PumpClient drainer(cluster_->DrainerAddresses()[0]);
   const RpcStatus refused = drainer.WriteBinlog(kLocalClusterId, Prewrite(1));
-  EXPECT_EQ(refused.code, kGrpcCodeUnavailable) << refused.ToString();
+  EXPECT_EQ(refused.code, kGrpcCodeUnimplemented) << refused.ToString();
 }
 
 }  // namespace

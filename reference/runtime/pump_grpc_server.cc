@@ -1,16 +1,9 @@
 #include "reference/runtime/pump_grpc_server.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <string>
 #include <utility>
 
-#include <grpcpp/resource_quota.h>
-#include <grpcpp/server.h>
-#include <grpcpp/server_builder.h>
 #include <grpcpp/server_context.h>
-#include <grpcpp/server_posix.h>
 #include <grpcpp/support/sync_stream.h>
 #include <spdlog/spdlog.h>
 
@@ -115,32 +108,11 @@ PumpGrpcServer::~PumpGrpcServer() { Shutdown(); }
 Result<std::unique_ptr<PumpGrpcServer>> PumpGrpcServer::Start(PumpNode& node, WallClock& clock) {
   std::unique_ptr<PumpGrpcServer> server(new PumpGrpcServer());
   server->service_ = std::make_unique<Service>(*server, node, clock);
-  grpc::ResourceQuota quota("pump-grpc");
-  quota.SetMaxThreads(kGrpcServerThreadsMax);
-  grpc::ServerBuilder builder;
-  builder.SetResourceQuota(quota);
-  builder.SetMaxReceiveMessageSize(kGrpcMessageBytesMax);
-  builder.RegisterService(server->service_.get());
-  // No listening port: connections arrive through AdoptConnection.
-  server->server_ = builder.BuildAndStart();
-  if (!server->server_) return Status::IoError("start the pump gRPC server");
+  Result<std::unique_ptr<AdoptedGrpcServer>> transport =
+      AdoptedGrpcServer::Start("pump-grpc", {server->service_.get()});
+  if (!transport.ok()) return transport.status();
+  server->transport_ = std::move(transport).value();
   return server;
-}
-
-void PumpGrpcServer::AdoptConnection(int fd) {
-  std::lock_guard lock(server_mu_);
-  if (shut_down_) {
-    ::close(fd);
-    return;
-  }
-  // gRPC's fd endpoint expects a non-blocking socket.
-  const int flags = ::fcntl(fd, F_GETFL, 0);
-  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-    spdlog::warn("pump gRPC: cannot make connection fd {} non-blocking; closing it", fd);
-    ::close(fd);
-    return;
-  }
-  grpc::AddInsecureChannelFromFd(server_.get(), fd);
 }
 
 void PumpGrpcServer::Shutdown() {
@@ -149,12 +121,7 @@ void PumpGrpcServer::Shutdown() {
     stopping_ = true;
   }
   stop_cv_.notify_all();
-  {
-    std::lock_guard lock(server_mu_);
-    if (shut_down_) return;
-    shut_down_ = true;  // from here on AdoptConnection closes what it is given
-  }
-  if (server_) server_->Shutdown(std::chrono::system_clock::now() + kGrpcGracefulStopTimeout);
+  if (transport_) transport_->Shutdown(kGrpcGracefulStopTimeout);
 }
 
 }  // namespace tidb_binlog

@@ -16,11 +16,9 @@
 //    Its whole duration is observed once under method="PullBinlogs" when it ends.
 //
 // The server listens on no port of its own: the pump's HTTP server hands it the connections
-// whose first bytes are the HTTP/2 client preface (AdoptConnection), which is how upstream's
-// cmux shares the pump's one port between gRPC and HTTP/1.x (§1.1). One difference: cmux
-// gives gRPC only HTTP/2 connections whose request says content-type application/grpc; here
-// every HTTP/2 connection goes to gRPC, which answers a non-gRPC request with an HTTP/2 error
-// where cmux would have closed the connection.
+// whose first bytes are the HTTP/2 client preface (AdoptConnection), as upstream's cmux
+// shares the pump's one port (§1.1); adopted_grpc_server.h is that transport, shared with
+// the drainer's Cistern service.
 //
 // Calls run on gRPC's own threads (at most kGrpcServerThreadsMax; a PullBinlogs stream holds
 // one for its whole life, as a goroutine does upstream), concurrently with the pump's io
@@ -38,11 +36,8 @@
 
 #include "reference/core/status.h"
 #include "reference/pump/pump_node.h"
+#include "reference/runtime/adopted_grpc_server.h"
 #include "reference/runtime/wall_clock.h"
-
-namespace grpc {
-class Server;
-}  // namespace grpc
 
 namespace tidb_binlog {
 
@@ -52,9 +47,6 @@ inline constexpr std::chrono::milliseconds kPullIdleWait(100);
 // in memory between sends.
 inline constexpr std::size_t kPullBatchBinlogsMax = 256;
 inline constexpr std::size_t kPullBatchBytesMax = std::size_t{4} << 20;
-// gRPC server threads: each open PullBinlogs stream holds one (a drainer opens one per pump),
-// writes hold one for a store write. Calls beyond this are refused with RESOURCE_EXHAUSTED.
-inline constexpr int kGrpcServerThreadsMax = 64;
 // Upstream's graceful-stop bound (gRPC GracefulStop within 10 s at pump shutdown); calls still
 // running after it are cancelled.
 inline constexpr std::chrono::milliseconds kGrpcGracefulStopTimeout = std::chrono::seconds(10);
@@ -69,7 +61,7 @@ class PumpGrpcServer {
 
   // Serves the connected socket `fd`, whose HTTP/2 preface is still unread, and takes
   // ownership of it. After Shutdown() the socket is closed instead.
-  void AdoptConnection(int fd);
+  void AdoptConnection(int fd) { transport_->AdoptConnection(fd); }
 
   // Ends the pull streams, then stops gRPC gracefully (at most kGrpcGracefulStopTimeout).
   // The first call blocks until every call has returned; later calls return at once.
@@ -85,10 +77,8 @@ class PumpGrpcServer {
   std::condition_variable stop_cv_;
   bool stopping_ = false;  // guarded by stop_mu_
 
-  std::mutex server_mu_;  // serialises AdoptConnection with Shutdown
-  bool shut_down_ = false;  // guarded by server_mu_
   std::unique_ptr<Service> service_;
-  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<AdoptedGrpcServer> transport_;  // declared after service_: stops first
 };
 
 }  // namespace tidb_binlog

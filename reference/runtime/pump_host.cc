@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <filesystem>
@@ -10,9 +11,11 @@
 #include <sstream>
 #include <utility>
 
+#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include "reference/core/binlog_codec.h"
+#include "reference/grpc/cistern_client.h"
 #include "reference/pump/pump_http.h"
 #include "reference/storage/posix_file.h"
 
@@ -129,7 +132,40 @@ Result<std::shared_ptr<PumpHost>> PumpHost::Open(boost::asio::io_context& io, Wa
 }
 
 bool PumpHost::AcceptsPrewrites() const {
-  return !finished() && node_->state() == NodeState::kOnline && !node_->ShuttingDown();
+  return !finished() && node_->Started() && node_->state() == NodeState::kOnline &&
+         !node_->ShuttingDown();
+}
+
+void PumpHost::AfterNodeCall() {
+  for (const NotifyRequest& request : node_->TakeNotifyRequests()) CarryNotify(request);
+}
+
+// The blocking call runs on the notify thread and gives up at the node's deadline; its
+// answer is posted to the io thread, never handed to the node from inside a call into it.
+// The node makes one call at a time, so the previous thread has posted its answer already
+// (or is past the node's deadline, and ends at its own) when the next call starts.
+void PumpHost::CarryNotify(const NotifyRequest& request) {
+  JoinNotifyThread();
+  const auto timeout =
+      std::chrono::milliseconds(std::max<int64_t>(0, request.deadline_ms - clock().NowMs()));
+  std::weak_ptr<NodeHost> weak = weak_from_this();
+  boost::asio::io_context& io_context = io();
+  notify_thread_ = std::thread([weak, &io_context, request, timeout] {
+    const RpcStatus answer = CisternClient(request.drainer_host).Notify(timeout);
+    boost::asio::post(io_context, [weak, id = request.id, answer] {
+      auto self = std::static_pointer_cast<PumpHost>(weak.lock());
+      if (!self || self->finished()) return;
+      // Go's gRPC client error text, as upstream's notifyDrainer reports it.
+      const Status result =
+          answer.ok() ? Status::Ok() : Status::Unavailable(answer.GoErrorText());
+      self->node_->OnNotifyResult(id, result, self->clock().NowMs());
+      self->Drive();
+    });
+  });
+}
+
+void PumpHost::JoinNotifyThread() {
+  if (notify_thread_.joinable()) notify_thread_.join();
 }
 
 Status PumpHost::WriteBinlog(const binlog::Binlog& binlog) {
@@ -155,6 +191,7 @@ Result<PullResult> PumpHost::Pull(int64_t after_ts, size_t limit_count, size_t l
 }
 
 void PumpHost::ReleaseResources() {
+  JoinNotifyThread();
   // Upstream's order: stop serving pull streams and stop gRPC, then close storage.
   if (grpc_) grpc_->Shutdown();
   if (!store_) return;

@@ -8,9 +8,18 @@
 //   <data_dir>/.lock, value/, kv/   the RocksDbBinlogStore
 //
 // Open() decides the node id, opens the store, starts the node (it registers `online`) and
-// starts serving upstream's routes (pump_http.h) on `port`. When the node stops (pause,
-// close, signal) the servers stop (HTTP, then gRPC: pull streams end, in-flight writes
-// finish) and the store is closed with its data kept; opening a new
+// starts serving upstream's routes (pump_http.h) on `port`. A pump whose previous record was
+// `offline` (or absent) then notifies the online drainers (pump_node.h): the node's
+// NotifyRequests are carried over real gRPC by a CisternClient on the host's notify thread
+// (one call at a time, as the node makes them, so the io thread never waits on a drainer)
+// and each answer is handed back with OnNotifyResult in a post to the io thread. If that
+// fails the node writes `offline` and stops, the host finishes and FatalError() holds
+// upstream's `fail to notify all living drainer: ...` (upstream's start returns it and the
+// process exits). One difference: upstream listens only after notifying, while this host
+// already answers HTTP meanwhile (the node refuses RPCs until it is done).
+//
+// When the node stops (pause, close, signal) the servers stop (HTTP, then gRPC: pull streams
+// end, in-flight writes finish) and the store is closed with its data kept; opening a new
 // PumpHost on the same directory brings the pump back.
 //
 // Thread safety: Open(), Pull() and everything NodeHost runs belong to the io thread.
@@ -23,6 +32,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "reference/core/proto/binlog.pb.h"
 #include "reference/core/status.h"
@@ -66,7 +76,9 @@ class PumpHost final : public NodeHost {
   NodeState state() const override { return node_->state(); }
   const PumpHostConfig& config() const { return config_; }
 
-  // True while the node takes Prewrites (online, not shutting down, not stopped).
+  // Why the node stopped on its own (its start-up Notify failed), or OK.
+  Status FatalError() const { return node_->FatalError(); }
+  // True while the node takes Prewrites (started, online, not shutting down, not stopped).
   bool AcceptsPrewrites() const;
   // The WriteBinlog RPC with this pump's cluster id, timed into its rpc metrics.
   Status WriteBinlog(const binlog::Binlog& binlog);
@@ -78,11 +90,14 @@ class PumpHost final : public NodeHost {
   int64_t NodeNextTimerMs() const override { return node_->NextTimerMs(); }
   bool NodeStopped() const override { return node_->Stopped(); }
   void NodeShutdown(int64_t now_ms) override { node_->Shutdown(now_ms); }
+  void AfterNodeCall() override;
   void ReleaseResources() override;
 
  private:
   PumpHost(boost::asio::io_context& io, WallClock& clock, PumpHostConfig config,
            FinishedCallback on_finished);
+  void CarryNotify(const NotifyRequest& request);
+  void JoinNotifyThread();
 
   const PumpHostConfig config_;
   std::unique_ptr<RocksDbBinlogStore> store_;
@@ -90,6 +105,9 @@ class PumpHost final : public NodeHost {
   std::unique_ptr<PumpNode> node_;
   // Declared after node_: destroyed (shut down) before the node it calls.
   std::unique_ptr<PumpGrpcServer> grpc_;
+  // The Notify call in flight, if any (io thread only; joined before the next one starts
+  // and when the host releases its resources).
+  std::thread notify_thread_;
 };
 
 // `<hostname>` of this machine (os.Hostname), or "localhost" if it cannot be read.
