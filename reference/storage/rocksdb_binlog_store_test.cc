@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -30,6 +31,9 @@ namespace fs = std::filesystem;
 
 constexpr int kTsoLogicalBits = 18;
 int64_t Tso(int64_t ms) { return ms << kTsoLogicalBits; }
+// AcknowledgedWritesAreReadableBeforeTheirIndexWrite: how long the index write is held back
+// after the readers are started.
+constexpr std::chrono::milliseconds kReadersHeadStart{50};
 
 class TempDir {
  public:
@@ -404,6 +408,45 @@ TEST(RocksDbBinlogStore, IndexKeysInTheDefaultFamilyAreRefused) {
   auto store = RocksDbBinlogStore::Open(Options(dir.path()));
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), StatusCode::kCorruption);
+}
+
+// A write is acknowledged once its fdatasync returns, before its index entries are written
+// (as upstream); Lookup and Pull of an acknowledged write must still find it, waiting for the
+// index if need be. The test holds the index write back until the readers are started.
+TEST(RocksDbBinlogStore, AcknowledgedWritesAreReadableBeforeTheirIndexWrite) {
+  TempDir dir;
+  auto options = Options(dir.path());
+  std::atomic<bool> hold{false};
+  std::atomic<bool> held{false};
+  options.before_index_write_for_testing = [&] {
+    if (!hold.load()) return;
+    held.store(true);
+    held.notify_all();
+    while (hold.load()) hold.wait(true);
+  };
+  auto store = MustOpen(options);
+  hold.store(true);
+  ASSERT_TRUE(store->WriteBatch(std::vector{Prewrite(10, "v"), Commit(10, 11)}).ok());
+  held.wait(false);  // acknowledged, and the index write is held back
+  EXPECT_EQ(store->MaxCommitTS(), 11);
+  Result<binlog::Binlog> looked_up = Status::Unavailable("not run");
+  Result<PullResult> pulled = Status::Unavailable("not run");
+  std::thread readers([&] {
+    looked_up = store->Lookup(10);
+    pulled = store->Pull(0, 10, 1 << 20);
+  });
+  // Give the readers time to reach the store while the index is held: a reader that does
+  // not wait for it then answers kNotFound. (The outcome checked does not depend on it.)
+  std::this_thread::sleep_for(kReadersHeadStart);
+  hold.store(false);
+  hold.notify_all();
+  readers.join();
+  ASSERT_TRUE(looked_up.ok()) << looked_up.status().ToString();
+  EXPECT_EQ(looked_up->prewrite_value(), "v");
+  ASSERT_TRUE(pulled.ok()) << pulled.status().ToString();
+  ASSERT_EQ(pulled->binlogs.size(), 1u);
+  EXPECT_EQ(pulled->binlogs[0].commit_ts(), 11);
+  EXPECT_EQ(pulled->binlogs[0].prewrite_value(), "v");
 }
 
 TEST(RocksDbBinlogStore, LowFreeSpaceRefusesRealWritesWithUpstreamText) {
