@@ -8,6 +8,8 @@
 //    durable Write vs a raw 128 B append + fdatasync.
 //  - Info: I3's 32 x WriteBatch(4) path with sync off (BM_IngestConcurrentNoSync), i.e. its
 //    CPU cost alone (MB/s and process CPU us per binlog), the ceiling of I3 on a fast disk.
+//  - Info: where a durable round of I3's 32 x WriteBatch(4) store goes (wp_* counters, per
+//    fdatasync: the store's WritePathReport, the mean round's wall time and process CPU).
 // I1: each iteration measures the baseline first, then the store (A/B), in fresh
 // directories. I3: each iteration alternates the sides in short slices (SyncSlices) and
 // reports the median of the per-slice ratios. Repetitions give A/B/A/B and median aggregates.
