@@ -965,9 +965,12 @@ Result<binlog::Binlog> RocksDbBinlogStore::ReadIndexed(int64_t ts, size_t* paylo
 }
 
 // An acknowledged record may not be indexed yet (CompleteGroups): a miss while the index
-// is behind the acknowledgements read before the lookup waits for it and looks again.
+// is behind the acknowledgements read before the lookup waits for it and looks again. Key 0
+// is rewritten by every TiDB rollback, so a hit there may be an older rollback: it waits
+// before reading.
 Result<binlog::Binlog> RocksDbBinlogStore::Lookup(int64_t ts) {
   const uint64_t acked = acked_rounds_.load(std::memory_order_acquire);
+  if (ts == kRollbackIndexTs) WaitForIndex(acked);
   Result<binlog::Binlog> found = LookupIndexed(ts);
   if (found.ok() || found.status().code() != StatusCode::kNotFound ||
       indexed_rounds_.load(std::memory_order_acquire) >= acked) {
