@@ -8,6 +8,8 @@
 //    durable Write vs a raw 128 B append + fdatasync.
 //  - Info: I3's 32 x WriteBatch(4) path with sync off (BM_IngestConcurrentNoSync), i.e. its
 //    CPU cost alone (MB/s and process CPU us per binlog), the ceiling of I3 on a fast disk.
+//  - Info: where a durable round of I3's 32 x WriteBatch(4) store goes (wp_* counters, per
+//    fdatasync: the store's WritePathReport, the mean round's wall time and process CPU).
 // I1: each iteration measures the baseline first, then the store (A/B), in fresh
 // directories. I3: each iteration alternates the sides in short slices (SyncSlices) and
 // reports the median of the per-slice ratios. Repetitions give A/B/A/B and median aggregates.
@@ -222,10 +224,16 @@ class SyncSlices {
     }
     const double raw = NowSeconds() - start;
     const auto per_writer = SplitByTransaction(ingest_.data, begin, end, kSyncWriters);
+    const double cpu_start = ProcessCpuSeconds();
     const double batch = ConcurrentSeconds(store_batch_.get(), per_writer, kSyncWriterBatch);
+    batch_cpu_seconds_ += ProcessCpuSeconds() - cpu_start;
     const double single = ConcurrentSeconds(store_single_.get(), per_writer, 1);
     return {raw, batch, single};
   }
+
+  WritePathReport BatchWritePath() { return store_batch_->write_path_report(); }
+  // Process CPU (every thread) while the 32x4 side ran.
+  double BatchCpuSeconds() const { return batch_cpu_seconds_; }
 
  private:
   const IngestData& ingest_;
@@ -233,7 +241,27 @@ class SyncSlices {
   RawFile raw_file_;
   std::unique_ptr<RocksDbBinlogStore> store_batch_;
   std::unique_ptr<RocksDbBinlogStore> store_single_;
+  double batch_cpu_seconds_ = 0;
 };
+
+// The 32x4 store's write path per fdatasync round (WritePathReport), microseconds: where a
+// durable round's time goes (info, no goal).
+void ReportWritePath(const WritePathReport& r, double store_seconds, double cpu_seconds,
+                     benchmark::State* state) {
+  if (r.syncs == 0) return;
+  const double per_sync = kMicrosPerSecond / static_cast<double>(r.syncs);
+  state->counters["wp_round_us"] = store_seconds * per_sync;  // the mean round, wall time
+  state->counters["wp_cpu_us"] = cpu_seconds * per_sync;  // process CPU per round
+  state->counters["wp_hold_us"] = r.hold_seconds * per_sync;
+  state->counters["wp_write_us"] = r.write_seconds * per_sync;
+  state->counters["wp_sync_us"] = r.sync_seconds * per_sync;
+  state->counters["wp_handoff_us"] = r.handoff_seconds * per_sync;
+  state->counters["wp_index_us"] = r.index_seconds * per_sync;
+  state->counters["wp_ack_us"] = r.ack_seconds * per_sync;
+  state->counters["wp_complete_to_awake_us"] = r.complete_to_awake_seconds * per_sync;
+  state->counters["wp_groups_per_sync"] = static_cast<double>(r.groups) / r.syncs;
+  state->counters["wp_requests_per_sync"] = static_cast<double>(r.requests) / r.syncs;
+}
 
 size_t LatencySamples() { return Config().smoke ? kSmokeLatencySamples : kLatencySamples; }
 
@@ -276,6 +304,7 @@ void BM_IngestSync(benchmark::State& state) {
       ratio_batch.push_back(seconds[0] / seconds[1]);
       ratio_single.push_back(seconds[0] / seconds[2]);
     }
+    ReportWritePath(sides.BatchWritePath(), total[1], sides.BatchCpuSeconds(), &state);
     const double megabytes = ingest.sync_payload_bytes / kBytesPerMegabyte;
     const auto [raw_p50, store_p50] = SyncLatencyP50();
     state.SetIterationTime(total[1]);

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <system_error>
 
 #include <rocksdb/cache.h>
@@ -71,31 +72,37 @@ const std::string kHeadPointerKey = "!binlog!headPointer";
 
 int64_t EncodeTso(int64_t milliseconds) { return milliseconds << kTsoLogicalBits; }
 
-// A request's acknowledgement is a futex word (0 = pending, kAcknowledged = done) rather than
-// a mutex + condition variable: the writer's wake is one FUTEX_WAKE and the woken caller
-// takes no lock, so it never wakes only to block on a mutex the writer still holds (measured:
-// ~4 futex calls and ~2.8 context switches per request with the mutex, on 32 writers).
-// Not std::atomic::wait/notify_one, which do the same underneath: the writer wakes a word
-// whose waiter may already have returned, and notify on an atomic that has ended its lifetime
-// is undefined behaviour, while a raw FUTEX_WAKE only uses the address.
+// A request's acknowledgement is a word (0 = pending, kAcknowledged = done) and its caller
+// sleeps on a futex word of the store (ack_epoch_) rather than on a mutex + condition
+// variable: the writer's wake is one FUTEX_WAKE for a whole round and a woken caller takes no
+// lock, so it never wakes only to block on a mutex the writer still holds (measured: ~4 futex
+// calls and ~2.8 context switches per request with the mutex, on 32 writers).
+// Not std::atomic::wait/notify_all, which do the same underneath but spin (and yield) before
+// sleeping: 32 callers spinning on 2 cores would take the CPU the writer and the returning
+// callers need.
 constexpr uint32_t kAcknowledged = 1;
 static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t) &&
               std::atomic<uint32_t>::is_always_lock_free);
 
 uint32_t* FutexWord(std::atomic<uint32_t>* word) { return reinterpret_cast<uint32_t*>(word); }
 
-// Blocks until *word is no longer 0 (spurious wakes and EINTR just check again).
-void WaitWhileZero(std::atomic<uint32_t>* word) {
-  while (word->load(std::memory_order_acquire) == 0) {
-    ::syscall(SYS_futex, FutexWord(word), FUTEX_WAIT_PRIVATE, 0, nullptr, nullptr, 0);
+// Blocks until *acknowledged is set. The caller sleeps on the store's `epoch` word, which
+// the writer bumps (and wakes every sleeper on, with one call) after setting a round's
+// acknowledgements: reading the epoch before the check means a bump between the check and
+// the sleep makes FUTEX_WAIT return at once. Spurious wakes (another round's bump) and EINTR
+// just check again.
+void WaitForAcknowledgement(const std::atomic<uint32_t>& acknowledged,
+                            std::atomic<uint32_t>* epoch) {
+  for (;;) {
+    const uint32_t seen = epoch->load(std::memory_order_acquire);
+    if (acknowledged.load(std::memory_order_acquire) != 0) return;
+    ::syscall(SYS_futex, FutexWord(epoch), FUTEX_WAIT_PRIVATE, seen, nullptr, nullptr, 0);
   }
 }
 
-// Wakes the thread waiting on *word. Only the address is used: the word may already be gone
-// (its waiter saw it set and returned), and a wake of whatever waits there later is spurious
-// for that waiter, which checks its word again.
-void WakeOne(std::atomic<uint32_t>* word) {
-  ::syscall(SYS_futex, FutexWord(word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+// Wakes every thread sleeping on *word.
+void WakeAll(std::atomic<uint32_t>* word) {
+  ::syscall(SYS_futex, FutexWord(word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
 }
 
 std::string TsKey(int64_t ts) {
@@ -234,10 +241,8 @@ struct RocksDbBinlogStore::Request {
   std::string records;
   size_t bytes = 0;  // payload bytes
   Status status;  // written by the writer before it releases `acknowledged`
-  std::atomic<uint32_t> acknowledged{0};  // futex word: kAcknowledged once status is final
-  // Set by the writer (before `acknowledged`) on the first request of the groups it
-  // acknowledges together: the other requests' words, which this request's caller wakes.
-  std::vector<std::atomic<uint32_t>*> wake_after;
+  // kAcknowledged once status is final; the caller sleeps on ack_epoch_ until then.
+  std::atomic<uint32_t> acknowledged{0};
 };
 
 // Requests written to the value log with one write, and what their index write will persist.
@@ -249,6 +254,7 @@ struct RocksDbBinlogStore::Group {
   ValuePointer end;    // just past the last record
   // Durable (or failed): ready to be indexed and acknowledged. Guarded by queue_mutex_.
   bool synced = false;
+  double synced_at = 0;  // NowSeconds() when `synced` was set (WritePathReport)
   // State after this group's records, persisted and published with its index entries.
   int64_t max_index_ts = 0;
   int64_t max_commit_ts = 0;
@@ -550,13 +556,13 @@ Status RocksDbBinlogStore::Enqueue(std::span<const binlog::Binlog> binlogs) {
     // or fills a group, wakes it.
     if (!HoldWrites()) queue_cv_.notify_one();
   }
-  WaitWhileZero(&request.acknowledged);
-  for (std::atomic<uint32_t>* word : request.wake_after) WakeOne(word);
+  WaitForAcknowledgement(request.acknowledged, &ack_epoch_);
   Status status = std::move(request.status);
   // This caller is awake: a sync held back for the acknowledged callers may start now. The
   // lock orders the notification after the sync thread's check of the count.
   if (acked_waking_.fetch_sub(1) == 1) {
     std::lock_guard lock(queue_mutex_);
+    write_path_.complete_to_awake_seconds += NowSeconds() - completed_at_;
     sync_cv_.notify_one();
     queue_cv_.notify_one();  // held writes may be due now
   }
@@ -617,16 +623,23 @@ std::vector<RocksDbBinlogStore::Request*> RocksDbBinlogStore::TakeRequests() {
 void RocksDbBinlogStore::WriterLoop() {
   std::unique_lock lock(queue_mutex_);
   for (;;) {
+    const double wait_start = NowSeconds();
+    const bool held = !queue_.empty() && HoldWrites();
     queue_cv_.wait(lock, [&] {
       return CanWriteGroup() || CanCompleteGroup() ||
              (stopping_ && queue_.empty() && in_flight_.empty());
     });
+    if (held) write_path_.hold_seconds += NowSeconds() - wait_start;
     if (CanWriteGroup()) {
       std::vector<Request*> requests = TakeRequests();
       writing_ = true;
       lock.unlock();
+      const double write_start = NowSeconds();
       std::unique_ptr<Group> group = WriteGroup(std::move(requests));
+      const double write_seconds = NowSeconds() - write_start;
       lock.lock();
+      write_path_.write_seconds += write_seconds;
+      ++write_path_.groups;
       // Without sync (or after a failure) there is nothing for the sync thread to do.
       group->synced = !options_.sync || !group->status.ok();
       in_flight_.push_back(std::move(group));
@@ -637,21 +650,46 @@ void RocksDbBinlogStore::WriterLoop() {
         sync_cv_.notify_one();
       }
     }
-    std::vector<std::unique_ptr<Group>> done;
-    while (CanCompleteGroup()) {
-      done.push_back(std::move(in_flight_.front()));
-      in_flight_.pop_front();
-    }
-    if (!done.empty()) {
-      for (const auto& group : done) acked_waking_ += group->requests.size();
-      lock.unlock();
-      IndexGroups(done);
-      Acknowledge(done);
-      lock.lock();
+    if (CanCompleteGroup()) {
+      CompleteGroups(lock);
     } else if (stopping_ && queue_.empty() && in_flight_.empty()) {
       return;
     }
   }
+}
+
+// Takes the synced groups off the front of in_flight_ and completes them (queue_mutex_ held
+// by `lock` on entry and exit, released meanwhile): acknowledges them as soon as they are
+// durable, then writes their index entries. Upstream acknowledges at the same point (the
+// value-log write and sync, UPSTREAM.md §7.2) and indexes afterwards. The index write
+// (~100-250 us for 128 entries) then overlaps the acknowledged callers' return trip instead
+// of delaying it; readers that could miss an acknowledged, not yet indexed record wait for
+// the index (WaitForIndex), and a crash before the index write loses nothing: headPointer
+// moves with the index entries, so Open() replays those records from the value log.
+void RocksDbBinlogStore::CompleteGroups(std::unique_lock<std::mutex>& lock) {
+  std::vector<std::unique_ptr<Group>> done;
+  const double now = NowSeconds();
+  while (CanCompleteGroup()) {
+    write_path_.handoff_seconds += std::max(0.0, now - in_flight_.front()->synced_at);
+    done.push_back(std::move(in_flight_.front()));
+    in_flight_.pop_front();
+  }
+  size_t requests = 0;
+  for (const auto& group : done) requests += group->requests.size();
+  acked_waking_ += requests;
+  completed_at_ = now;
+  lock.unlock();
+  const Group* last = SettleGroups(done);
+  PublishAcknowledged(last);
+  Acknowledge(done);  // the requests may be gone from here on
+  const double acked = NowSeconds();
+  IndexGroups(last);
+  const double indexed = NowSeconds();
+  lock.lock();
+  write_path_.ack_seconds += acked - now;
+  write_path_.index_seconds += indexed - acked;
+  ++write_path_.acks;
+  write_path_.requests += static_cast<int64_t>(requests);
 }
 
 // Writes the group's records with one value-log write (no sync) and feeds them to the
@@ -741,15 +779,20 @@ const RocksDbBinlogStore::Group* RocksDbBinlogStore::InlineSyncTarget() const {
 void RocksDbBinlogStore::SyncGroupsTo(ValuePointer target, std::unique_lock<std::mutex>& lock) {
   syncing_ = true;
   lock.unlock();
+  const double start = NowSeconds();
   const Status s = vlog_->SyncTo(target);
+  const double end = NowSeconds();
   lock.lock();
   syncing_ = false;
+  write_path_.sync_seconds += end - start;
+  ++write_path_.syncs;
   // Groups pop only once synced, and in_flight_ is in log order, so every unsynced group
   // at or before `target` is still here.
   for (const auto& group : in_flight_) {
     if (group->synced || target < group->end) continue;
     group->status = s;
     group->synced = true;
+    group->synced_at = end;
   }
 }
 
@@ -780,14 +823,14 @@ const RocksDbBinlogStore::Group* RocksDbBinlogStore::ReadyToSync() const {
   return more_coming && !must_sync ? nullptr : newest;
 }
 
-// One RocksDB write (WAL on, unsynced: the value log is the durable log) for the index
-// entries of every durable group and the meta keys of the newest; then the new state is
-// published. A failure leaves the store read-only (writer thread; sets each group's status).
-void RocksDbBinlogStore::IndexGroups(const std::vector<std::unique_ptr<Group>>& groups) {
+// Decides the groups' final statuses (a failed fdatasync or an earlier failure makes the
+// store read-only) and collects the index entries of the good ones into index_entries_, while
+// the requests still exist. Returns the newest good group (nullptr if none). Writer thread.
+const RocksDbBinlogStore::Group* RocksDbBinlogStore::SettleGroups(
+    const std::vector<std::unique_ptr<Group>>& groups) {
   std::vector<IndexEntry>& entries = index_entries_;
   entries.clear();
   const Group* last = nullptr;
-  int64_t max_index_ts = 0;
   for (const auto& group : groups) {
     if (!group->status.ok() && read_only_reason_.empty() && !vlog_->broken().ok()) {
       read_only_reason_ = "binlog store is read-only after a failed fdatasync: " +
@@ -805,10 +848,43 @@ void RocksDbBinlogStore::IndexGroups(const std::vector<std::unique_ptr<Group>>& 
         offset += kRecordHeaderBytes + item.payload_bytes;
       }
     }
-    max_index_ts = std::max(max_index_ts, group->max_index_ts);
     last = group.get();
   }
+  return last;
+}
+
+// Publishes the state after the newest good group before its callers are woken, so that a
+// caller sees its own write in MaxCommitTS. The round is counted as acknowledged first: a
+// reader that sees the new MaxCommitTS then also sees the round and waits for its index
+// (Pull). Writer thread.
+void RocksDbBinlogStore::PublishAcknowledged(const Group* last) {
+  acked_rounds_.store(acked_rounds_.load(std::memory_order_relaxed) + 1,
+                      std::memory_order_release);
   if (last == nullptr) return;
+  max_commit_ts_.store(last->max_commit_ts);
+  all_matched_.store(last->all_matched);
+}
+
+// One RocksDB write (WAL on, unsynced: the value log is the durable log) of the entries
+// SettleGroups collected and the meta keys of `last`; then max_index_ts_ and the indexed
+// round are published and waiting readers woken. A failure leaves the store read-only (the
+// records are durable and acknowledged; the next Open replays them into the index). Writer
+// thread.
+void RocksDbBinlogStore::IndexGroups(const Group* last) {
+  if (options_.before_index_write_for_testing) options_.before_index_write_for_testing();
+  if (last != nullptr) WriteIndex(*last);
+  {
+    std::lock_guard lock(index_mutex_);
+    indexed_rounds_.store(acked_rounds_.load(std::memory_order_relaxed),
+                          std::memory_order_release);
+  }
+  index_cv_.notify_all();
+}
+
+void RocksDbBinlogStore::WriteIndex(const Group& last) {
+  std::vector<IndexEntry>& entries = index_entries_;
+  int64_t max_index_ts = 0;
+  for (const IndexEntry& entry : entries) max_index_ts = std::max(max_index_ts, entry.ts);
   // In key order: the memtable's skiplist then inserts each key next to the one before
   // (RocksDB keeps the last insert position), instead of searching from the top for keys
   // that alternate between start and commit ts (measured: the inserts were half of the
@@ -820,56 +896,48 @@ void RocksDbBinlogStore::IndexGroups(const std::vector<std::unique_ptr<Group>>& 
   for (const IndexEntry& entry : entries) {
     batch.Put(FamilyOf(entry.ts), TsKey(entry.ts), entry.pointer.Encode());
   }
-  batch.Put(kHeadPointerKey, last->end.Encode());
-  batch.Put(kMaxCommitTsKey, EncodeInt64(last->max_commit_ts));
-  batch.Put(kHandlePointerKey, last->handle.Encode());
+  batch.Put(kHeadPointerKey, last.end.Encode());
+  batch.Put(kMaxCommitTsKey, EncodeInt64(last.max_commit_ts));
+  batch.Put(kHandlePointerKey, last.handle.Encode());
   Status s = FromRocks(db_->Write(rocksdb::WriteOptions(), &batch), "write index");
   if (!s.ok()) {
     // The vlog holds records the index and sorter state on disk do not reflect; only a
     // reopen (which replays the vlog) makes them consistent again.
     read_only_reason_ = "binlog store is read-only after an index write failure: " + s.message();
-    for (const auto& group : groups) {
-      if (group->status.ok()) group->status = s;
-    }
+    write_errors_.fetch_add(1);
     return;
   }
   // Published after the index write, so a Lookup that passes the check finds the keys.
   if (max_index_ts > max_index_ts_.load(std::memory_order_relaxed)) {
     max_index_ts_.store(max_index_ts, std::memory_order_release);
   }
-  max_commit_ts_.store(last->max_commit_ts);
-  all_matched_.store(last->all_matched);
 }
 
-// Acknowledges the groups' requests (writer thread, without queue_mutex_) but wakes only the
-// first caller, which wakes the others: a wake costs the waker a few microseconds of a
-// futex call and a cross-CPU wake-up, and the writer thread is the pipeline's serial stage
-// (measured on 32 writers x WriteBatch(4), 2 cores: the wakes were a quarter of its time),
-// while the first caller wakes the rest on the other core as the writer goes on. A request
-// is the caller's stack object: it may be gone as soon as `acknowledged` is set, so only its
-// word's address is used after that (WakeOne).
+// Readers: blocks until the index holds every round acknowledged up to `acked` (an
+// acked_rounds_ value read earlier). Returns at once in the common case (nothing pending).
+void RocksDbBinlogStore::WaitForIndex(uint64_t acked) {
+  if (indexed_rounds_.load(std::memory_order_acquire) >= acked) return;
+  std::unique_lock lock(index_mutex_);
+  index_cv_.wait(lock, [&] { return indexed_rounds_.load(std::memory_order_acquire) >= acked; });
+}
+
+// Acknowledges the groups' requests (writer thread, without queue_mutex_): sets each
+// request's status and word, then wakes every sleeping caller with one futex call on
+// ack_epoch_. One call instead of a chain of 32 (the writer woke the first caller, which woke
+// the next...): on 2 cores each link of the chain was a context switch on the critical path
+// (measured: ~240 us from the writer's wake until the 32nd caller was awake). A request is
+// the caller's stack object: it may be gone as soon as its word is set, so nothing touches
+// it after that.
 void RocksDbBinlogStore::Acknowledge(const std::vector<std::unique_ptr<Group>>& groups) {
-  Request* first = nullptr;
-  std::vector<std::atomic<uint32_t>*> others;
   for (const auto& group : groups) {
     if (!group->status.ok()) write_errors_.fetch_add(1);
     for (Request* r : group->requests) {
       r->status = group->status;
-      if (first == nullptr) {
-        first = r;
-        continue;
-      }
-      // Set before `first` is woken: a caller that finds its word set without a wake (it
-      // had not slept yet) just returns, and a later WakeOne of its word is harmless.
       r->acknowledged.store(kAcknowledged, std::memory_order_release);
-      others.push_back(&r->acknowledged);
     }
   }
-  if (first == nullptr) return;
-  first->wake_after = std::move(others);
-  std::atomic<uint32_t>* word = &first->acknowledged;
-  word->store(kAcknowledged, std::memory_order_release);
-  WakeOne(word);
+  ack_epoch_.fetch_add(1, std::memory_order_release);
+  WakeAll(&ack_epoch_);
 }
 
 // ---- read path ----
@@ -896,7 +964,23 @@ Result<binlog::Binlog> RocksDbBinlogStore::ReadIndexed(int64_t ts, size_t* paylo
   return b;
 }
 
+// An acknowledged record may not be indexed yet (CompleteGroups): a miss while the index
+// is behind the acknowledgements read before the lookup waits for it and looks again. Key 0
+// is rewritten by every TiDB rollback, so a hit there may be an older rollback: it waits
+// before reading.
 Result<binlog::Binlog> RocksDbBinlogStore::Lookup(int64_t ts) {
+  const uint64_t acked = acked_rounds_.load(std::memory_order_acquire);
+  if (ts == kRollbackIndexTs) WaitForIndex(acked);
+  Result<binlog::Binlog> found = LookupIndexed(ts);
+  if (found.ok() || found.status().code() != StatusCode::kNotFound ||
+      indexed_rounds_.load(std::memory_order_acquire) >= acked) {
+    return found;
+  }
+  WaitForIndex(acked);
+  return LookupIndexed(ts);
+}
+
+Result<binlog::Binlog> RocksDbBinlogStore::LookupIndexed(int64_t ts) {
   // Purged keys, and keys above every key ever written, are answered without touching
   // storage (PERFORMANCE.md L4). Neither answer reads db_, so closing_ is enough to keep
   // the "every call after Close is kUnavailable" contract without the lifecycle lock.
@@ -918,7 +1002,10 @@ Result<PullResult> RocksDbBinlogStore::Pull(int64_t after_ts, size_t limit_count
   if (closing_.load() || closed_) return Status::Unavailable("binlog store is closed");
   PullResult result;
   const int64_t gc_ts = gc_ts_.load();
+  // MaxCommitTS before the acknowledged rounds (PublishAcknowledged's order), so that the
+  // index is waited for up to the round that published it.
   const int64_t max_commit_ts = max_commit_ts_.load();
+  WaitForIndex(acked_rounds_.load(std::memory_order_acquire));
   result.requested_purged = after_ts <= gc_ts;
   const int64_t first = std::max({after_ts, gc_ts, int64_t{0}}) + 1;
   if (first > max_commit_ts || limit_count == 0) return result;
@@ -1108,6 +1195,11 @@ Status RocksDbBinlogStore::DeleteRollbackKey(int64_t* count) {
       FromRocks(db_->Delete(rocksdb::WriteOptions(), meta_cf_, key), "delete rollback key"));
   ++*count;
   return Status::Ok();
+}
+
+WritePathReport RocksDbBinlogStore::write_path_report() {
+  std::lock_guard lock(queue_mutex_);
+  return write_path_;
 }
 
 GcRoundReport RocksDbBinlogStore::LastGcRound() const {

@@ -21,12 +21,15 @@
 // waits while acknowledged callers are still coming back with their next request, so that
 // it covers them too; when nothing else is coming and the sync thread is idle, the writer
 // syncs the group itself, sparing two thread hand-offs); then, in log order, the
-// writer thread puts the synced groups' index entries, headPointer, maxCommitTS and
+// writer thread publishes MaxCommitTS and acknowledges the synced groups (one futex call
+// wakes every caller), and only then puts their index entries, headPointer, maxCommitTS and
 // handlePointer in one RocksDB WriteBatch (WAL on, unsynced: the vlog is the durable log),
-// publishes MaxCommitTS and acknowledges: it wakes the first caller, which wakes the others.
-// A write is acknowledged only once the fdatasync covering it returned OK; after a failed
-// fdatasync the store refuses every later write (read-only). Open() replays the vlog from
-// min(headPointer, handlePointer).
+// as upstream acknowledges after the vlog sync and indexes afterwards. Until that index
+// write, a Lookup that misses and a Pull wait for it, so an acknowledged write is always
+// readable. A write is acknowledged only once the fdatasync covering it returned OK; after
+// a failed fdatasync the store refuses every later write (read-only), as after a failed
+// index write (whose records are durable and acknowledged: the next Open indexes them).
+// Open() replays the vlog from min(headPointer, handlePointer).
 // GC, in a background thread at lower CPU priority, unlinks whole vlog files, drops whole
 // index files and compacts away the index keys left at or below the bound (RunGc).
 //
@@ -86,6 +89,9 @@ struct RocksDbBinlogStoreOptions {
   size_t write_queue_requests_max = 4096;
   // Tests only: when set and it returns true, the next value-log fdatasync fails.
   std::function<bool()> fail_sync_for_testing;
+  // Tests only: called by the writer thread after a round is acknowledged and before its
+  // index write (it may block, holding the index back).
+  std::function<void()> before_index_write_for_testing;
 };
 
 // Positions handed to the CommitSorter are fid << kPositionOffsetBits | offset.
@@ -108,6 +114,26 @@ struct GcRoundReport {
   double count_keys_seconds = 0;
   double delete_files_in_range_seconds = 0;
   double compact_range_seconds = 0;
+};
+
+// Where the durable write path's time went since Open (seconds of wall time, summed), for
+// benchmarks and diagnostics: a few clock reads per group, none per record. Stages overlap
+// (the sync thread's fdatasync runs while the writer writes the next group), so the sums
+// are not a partition of the wall time; per group they show the serial round's parts.
+struct WritePathReport {
+  int64_t groups = 0;    // groups written to the value log
+  int64_t syncs = 0;     // value-log fdatasyncs
+  int64_t acks = 0;      // Acknowledge calls (each wakes the requests of one or more groups)
+  int64_t requests = 0;  // requests acknowledged
+  double hold_seconds = 0;     // the writer held queued requests (HoldWrites)
+  double write_seconds = 0;    // value-log pwritev
+  double sync_seconds = 0;     // value-log fdatasync
+  double handoff_seconds = 0;  // a group synced by the sync thread, until the writer took it
+  // The writer from taking synced groups off in_flight_ until its wake call returned.
+  double ack_seconds = 0;
+  double index_seconds = 0;    // then the index WriteBatch (IndexGroups)
+  // From the writer taking synced groups off in_flight_ until their last caller was awake.
+  double complete_to_awake_seconds = 0;
 };
 
 class RocksDbBinlogStore final : public BinlogStore {
@@ -133,6 +159,9 @@ class RocksDbBinlogStore final : public BinlogStore {
 
   // The last finished GC round (bound INT64_MIN if none yet).
   GcRoundReport LastGcRound() const;
+
+  // The durable write path's time breakdown since Open.
+  WritePathReport write_path_report();
 
   // A RocksDB property of the index column family (rocksdb::DB::GetProperty, e.g.
   // "rocksdb.num-running-compactions"); kNotFound if RocksDB does not know it.
@@ -171,7 +200,13 @@ class RocksDbBinlogStore final : public BinlogStore {
   void SyncLoop();
   const Group* InlineSyncTarget() const;
   void SyncGroupsTo(ValuePointer target, std::unique_lock<std::mutex>& lock);
-  void IndexGroups(const std::vector<std::unique_ptr<Group>>& groups);
+  void CompleteGroups(std::unique_lock<std::mutex>& lock);
+  const Group* SettleGroups(const std::vector<std::unique_ptr<Group>>& groups);
+  void PublishAcknowledged(const Group* last);
+  void IndexGroups(const Group* last);
+  void WriteIndex(const Group& last);
+  void WaitForIndex(uint64_t acked);
+  Result<binlog::Binlog> LookupIndexed(int64_t ts);
   void Acknowledge(const std::vector<std::unique_ptr<Group>>& groups);
   Result<binlog::Binlog> ReadIndexed(int64_t ts, size_t* payload_bytes);
   void GcLoop();
@@ -219,6 +254,18 @@ class RocksDbBinlogStore final : public BinlogStore {
   // Writer thread only: the index entries of the groups being indexed (reused).
   std::vector<IndexEntry> index_entries_;
   std::string read_only_reason_;  // writer thread only; non-empty once writes are refused
+  WritePathReport write_path_;  // guarded by queue_mutex_
+  double completed_at_ = 0;     // NowSeconds() of the last completion; guarded by queue_mutex_
+
+  // Acknowledgement rounds (CompleteGroups calls) acknowledged, and those whose index entries
+  // are written (or failed to be). Written by the writer thread; indexed_rounds_ changes
+  // under index_mutex_, and index_cv_ wakes readers waiting for it (WaitForIndex).
+  std::atomic<uint64_t> acked_rounds_{0};
+  std::atomic<uint64_t> indexed_rounds_{0};
+  std::mutex index_mutex_;
+  std::condition_variable index_cv_;
+  // Futex word the callers sleep on until acknowledged; bumped by every Acknowledge.
+  std::atomic<uint32_t> ack_epoch_{0};
 
   std::atomic<int64_t> max_commit_ts_{0};
   // Largest index key ever written (writer thread; Open). Lookup answers kNotFound above it.

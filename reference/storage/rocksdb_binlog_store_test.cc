@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -30,6 +31,9 @@ namespace fs = std::filesystem;
 
 constexpr int kTsoLogicalBits = 18;
 int64_t Tso(int64_t ms) { return ms << kTsoLogicalBits; }
+// AcknowledgedWritesAreReadableBeforeTheirIndexWrite: how long the index write is held back
+// after the readers are started.
+constexpr std::chrono::milliseconds kReadersHeadStart{50};
 
 class TempDir {
  public:
@@ -404,6 +408,89 @@ TEST(RocksDbBinlogStore, IndexKeysInTheDefaultFamilyAreRefused) {
   auto store = RocksDbBinlogStore::Open(Options(dir.path()));
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), StatusCode::kCorruption);
+}
+
+// Holds the store's index write back (before_index_write_for_testing) once armed, so that a
+// test can read while a write is acknowledged but not yet indexed.
+class IndexWriteHold {
+ public:
+  void Install(RocksDbBinlogStoreOptions* options) {
+    options->before_index_write_for_testing = [this] {
+      if (!hold_.load()) return;
+      held_.store(true);
+      held_.notify_all();
+      while (hold_.load()) hold_.wait(true);
+    };
+  }
+  void Arm() { hold_.store(true); }
+  void WaitUntilHeld() { held_.wait(false); }
+  // Gives readers started just before time to reach the store while the index is held (a
+  // reader that does not wait for the index then answers from the old index; the outcome
+  // checked does not depend on the timing), then lets the index write go.
+  void Release() {
+    std::this_thread::sleep_for(kReadersHeadStart);
+    hold_.store(false);
+    hold_.notify_all();
+  }
+
+ private:
+  std::atomic<bool> hold_{false};
+  std::atomic<bool> held_{false};
+};
+
+// A write is acknowledged once its fdatasync returns, before its index entries are written
+// (as upstream); Lookup and Pull of an acknowledged write must still find it, waiting for the
+// index if need be.
+TEST(RocksDbBinlogStore, AcknowledgedWritesAreReadableBeforeTheirIndexWrite) {
+  TempDir dir;
+  auto options = Options(dir.path());
+  IndexWriteHold hold;
+  hold.Install(&options);
+  auto store = MustOpen(options);
+  hold.Arm();
+  ASSERT_TRUE(store->WriteBatch(std::vector{Prewrite(10, "v"), Commit(10, 11)}).ok());
+  hold.WaitUntilHeld();  // acknowledged, and the index write is held back
+  EXPECT_EQ(store->MaxCommitTS(), 11);
+  Result<binlog::Binlog> looked_up = Status::Unavailable("not run");
+  Result<PullResult> pulled = Status::Unavailable("not run");
+  std::thread readers([&] {
+    looked_up = store->Lookup(10);
+    pulled = store->Pull(0, 10, 1 << 20);
+  });
+  hold.Release();
+  readers.join();
+  ASSERT_TRUE(looked_up.ok()) << looked_up.status().ToString();
+  EXPECT_EQ(looked_up->prewrite_value(), "v");
+  ASSERT_TRUE(pulled.ok()) << pulled.status().ToString();
+  ASSERT_EQ(pulled->binlogs.size(), 1u);
+  EXPECT_EQ(pulled->binlogs[0].commit_ts(), 11);
+  EXPECT_EQ(pulled->binlogs[0].prewrite_value(), "v");
+}
+
+// Key 0 is rewritten by every rollback: while the newest one's index write is held back, a
+// lookup must not answer the older rollback still in the index.
+TEST(RocksDbBinlogStore, AcknowledgedRollbackReplacesKeyZeroBeforeItsIndexWrite) {
+  TempDir dir;
+  auto options = Options(dir.path());
+  IndexWriteHold hold;
+  hold.Install(&options);
+  auto store = MustOpen(options);
+  auto rollback = [](int64_t start) {
+    binlog::Binlog b;
+    b.set_tp(binlog::Rollback);
+    b.set_start_ts(start);
+    return b;
+  };
+  ASSERT_TRUE(store->Write(rollback(20)).ok());
+  hold.Arm();
+  ASSERT_TRUE(store->Write(rollback(30)).ok());
+  hold.WaitUntilHeld();
+  Result<binlog::Binlog> zero = Status::Unavailable("not run");
+  std::thread reader([&] { zero = store->Lookup(0); });
+  hold.Release();
+  reader.join();
+  ASSERT_TRUE(zero.ok()) << zero.status().ToString();
+  EXPECT_EQ(zero->start_ts(), 30);
 }
 
 TEST(RocksDbBinlogStore, LowFreeSpaceRefusesRealWritesWithUpstreamText) {
