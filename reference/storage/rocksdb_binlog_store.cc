@@ -885,7 +885,9 @@ Result<binlog::Binlog> RocksDbBinlogStore::ReadIndexed(int64_t ts, size_t* paylo
   }
   auto at = ValuePointer::Decode(std::string_view(value.data(), value.size()));
   if (!at.ok()) return at.status();
-  auto payload = vlog_->Read(*at);
+  // Decoded straight from the file's mapping (or one read buffer): no copy of the payload.
+  ValueLogReadBuffer buffer;
+  auto payload = vlog_->ReadView(*at, &buffer);
   if (!payload.ok()) {
     if (payload.status().code() != StatusCode::kNotFound) read_errors_.fetch_add(1);
     return payload.status();
@@ -931,10 +933,11 @@ Result<PullResult> RocksDbBinlogStore::Pull(int64_t after_ts, size_t limit_count
   read_options.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, index_cf_));
   size_t bytes = 0;
+  ValueLogReadBuffer buffer;  // reused by the whole pull
   for (it->Seek(lower_slice); it->Valid(); it->Next()) {
     auto at = ValuePointer::Decode(std::string_view(it->value().data(), it->value().size()));
     if (!at.ok()) return at.status();
-    auto payload = vlog_->Read(*at);
+    auto payload = vlog_->ReadView(*at, &buffer);
     if (!payload.ok()) return payload.status();
     auto b = DecodeBinlog(*payload);
     if (!b.ok()) return b.status();
