@@ -322,6 +322,11 @@ Status RocksDbBinlogStore::OpenIndex() {
   // moves the live keys out of L0, an unpinned filter would be read from disk again
   // (measured: live-key lookups 7 -> 100 us after GC).
   table.metadata_cache_options.unpartitioned_pinning = rocksdb::PinningTier::kAll;
+  // A point Get finds its key in the data block through a small hash table instead of a
+  // binary search over the block's restart points (the search was a third of a hit's
+  // BlockBasedTable::Get under perf). Applies to files written from now on; files of either
+  // format stay readable.
+  table.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
   table.block_cache =
       rocksdb::NewLRUCache(options_.index_block_cache_bytes, kIndexBlockCacheShardBits);
   rocksdb::ColumnFamilyOptions index_options;
