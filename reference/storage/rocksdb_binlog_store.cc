@@ -49,6 +49,11 @@ constexpr int kIndexBlockCacheShardBits = 2;
 // Without it every miss walks the skiplist (measured: miss 0.57-0.72 -> 0.48 us with a
 // full 16 MiB memtable, whose misses were then slower than a raw RocksDB miss).
 constexpr double kIndexMemtableBloomRatio = 0.025;
+// Keys per restart point in index data blocks: the hash index above leads a Get to its
+// restart point, from which it scans keys in order; 4 instead of RocksDB's 16 shortens that
+// scan (store Lookup 3.57-3.81 -> 3.40-3.53 us in http-bench-server's handler pass) for ~7%
+// larger index files (less key prefix sharing).
+constexpr int kIndexBlockRestartIntervalKeys = 4;
 // Index files in L1+: GC drops whole files of this size and rewrites at most the straddling one.
 constexpr uint64_t kIndexTargetFileBytes = uint64_t{8} << 20;
 // The meta column family holds four keys rewritten by every group.
@@ -327,6 +332,7 @@ Status RocksDbBinlogStore::OpenIndex() {
   // BlockBasedTable::Get under perf). Applies to files written from now on; files of either
   // format stay readable.
   table.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
+  table.block_restart_interval = kIndexBlockRestartIntervalKeys;
   table.block_cache =
       rocksdb::NewLRUCache(options_.index_block_cache_bytes, kIndexBlockCacheShardBits);
   rocksdb::ColumnFamilyOptions index_options;
