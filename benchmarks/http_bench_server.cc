@@ -21,9 +21,15 @@
 //   port                the bound port, written last: its presence means "ready".
 // SIGINT/SIGTERM run the pump's pause sequence; the store is closed and kept.
 //
-// Not for: measuring anything itself, or any use outside benchmarks (the const route is not
-// upstream's).
+// One figure it does measure, and only logs: after the warming pass, a second pass over the
+// sampled ts calls the handlers directly (no socket), alternating blocks of the lookup
+// handler, the store's Lookup alone and the const handler of the same body sizes, and logs
+// their thread CPU time per call ("handler CPU"). It is the network-free part of L1's cost,
+// steadier than req/s on a shared machine.
+//
+// Not for: any use outside benchmarks (the const route is not upstream's).
 #include <signal.h>
+#include <time.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -71,6 +77,9 @@ constexpr int64_t kBuildProgressBinlogs = 100'000;
 // The const route refuses larger bodies: a guard against a typo allocating gigabytes. The
 // largest /debug/binlog body of the default workload is well below it.
 constexpr int64_t kConstBodyBytesMax = int64_t{16} << 20;
+// Calls per block of the handler CPU pass: each side's block runs within a millisecond or so
+// of the others', so all three see the same machine state.
+constexpr size_t kHandlerCpuBlockCalls = 1000;
 // The generated TSOs date from 2023; with upstream's 7-day retention the pump's first hourly
 // GC would delete the whole store, so the bench pump keeps about a century.
 constexpr int64_t kBenchGcRetentionMilliseconds = int64_t{100} * 365 * 24 * 3'600'000;
@@ -318,11 +327,51 @@ Result<uint16_t> ResolvePort(const Flags& flags) {
   }
 }
 
+// This thread's CPU time in microseconds.
+double ThreadCpuMicros() {
+  timespec now{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) * 1e6 + static_cast<double>(now.tv_nsec) / 1e3;
+}
+
+// CPU time of fn(i) for every i in [begin, end), in microseconds.
+template <typename Fn>
+double CpuMicrosOf(size_t begin, size_t end, Fn&& fn) {
+  const double start = ThreadCpuMicros();
+  for (size_t i = begin; i < end; ++i) fn(i);
+  return ThreadCpuMicros() - start;
+}
+
+// The handler CPU pass (see the file comment): logs per-call thread CPU of the lookup
+// handler, of the store's Lookup alone and of the const handler of the same body sizes.
+void LogHandlerCpu(PumpNode& node, const std::vector<int64_t>& ts,
+                   const std::vector<size_t>& sizes) {
+  double handler = 0, lookup = 0, constant = 0;
+  size_t body_bytes = 0;  // keeps the calls' results observable
+  for (size_t begin = 0; begin < ts.size(); begin += kHandlerCpuBlockCalls) {
+    const size_t end = std::min(ts.size(), begin + kHandlerCpuBlockCalls);
+    handler += CpuMicrosOf(begin, end, [&](size_t i) {
+      body_bytes += HandlePumpBinlogByTs(node, std::to_string(ts[i])).body().size();
+    });
+    lookup += CpuMicrosOf(begin, end, [&](size_t i) {
+      body_bytes += node.store().Lookup(ts[i]).ok();
+    });
+    constant += CpuMicrosOf(begin, end, [&](size_t i) {
+      body_bytes += HandleConstBody(std::to_string(sizes[i])).body().size();
+    });
+  }
+  const double n = static_cast<double>(ts.size());
+  spdlog::info("handler CPU per call over {} ts: lookup route {:.2f} us (store Lookup {:.2f} us), "
+               "const route {:.2f} us, const/lookup {:.3f}x ({} body bytes)",
+               ts.size(), handler / n, lookup / n, constant / n, constant / handler, body_bytes);
+}
+
 // Writes the four path files (see the file comment), checking every sampled lookup.
 Status WritePathFiles(const Flags& flags, PumpNode& node, const std::vector<int64_t>& index_ts) {
   workload::Prng prng(flags.seed);
   std::string lookup;
   std::string lookup_const;
+  std::vector<int64_t> sampled;
   std::vector<size_t> sizes;
   for (int64_t i = 0; i < flags.sample; ++i) {
     const int64_t ts = index_ts[prng.Below(index_ts.size())];
@@ -330,10 +379,12 @@ Status WritePathFiles(const Flags& flags, PumpNode& node, const std::vector<int6
     if (response.body().starts_with("fail read binlog")) {
       return Status::Corruption("listed ts " + std::to_string(ts) + ": " + response.body());
     }
+    sampled.push_back(ts);
     sizes.push_back(response.body().size());
     lookup += "/debug/binlog/" + std::to_string(ts) + "\n";
     lookup_const += "/bench/const/" + std::to_string(response.body().size()) + "\n";
   }
+  LogHandlerCpu(node, sampled, sizes);
   const size_t status_bytes = HandlePumpStatus(node).body().size();
   const fs::path dir(flags.out_dir);
   BINLOG_RETURN_IF_ERROR(WriteTextFile(dir / "lookup.paths", lookup));

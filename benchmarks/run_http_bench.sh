@@ -130,7 +130,7 @@ measure() {
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 start_server
-grep -E "store built|body bytes" "$work/server.log" || true
+grep -E "store built|body bytes|handler CPU" "$work/server.log" || true
 if [ -n "$warmup" ]; then
   for name in lookup-const lookup status-const status; do run_wrk "$name" "$warmup" >/dev/null; done
 fi

@@ -32,6 +32,9 @@
 // Open() replays the vlog from min(headPointer, handlePointer).
 // GC, in a background thread at lower CPU priority, unlinks whole vlog files, drops whole
 // index files and compacts away the index keys left at or below the bound (RunGc).
+// Lookup is one index Get (whole-key bloom, data blocks with a hash index) and the record
+// checked and decoded in place: from the shared read-only mapping of a finalized vlog file,
+// or read with pread from the file being written.
 //
 // Thread safety: every method may be called concurrently (BinlogStore contract).
 #pragma once

@@ -1,6 +1,7 @@
 #include "reference/storage/value_log.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -107,17 +108,25 @@ bool ValidRecordStartsAfter(std::string_view data, uint64_t from) {
   return false;
 }
 
-Result<std::string> ReadRange(int fd, uint64_t offset, uint64_t size, const std::string& path) {
-  std::string data(size, '\0');
+// Reads up to `size` bytes at `offset` into out; fewer only at the end of the file.
+Result<uint64_t> ReadRangeInto(int fd, uint64_t offset, uint64_t size, char* out,
+                               const std::string& path) {
   uint64_t done = 0;
   while (done < size) {
-    ssize_t n = ::pread(fd, data.data() + done, size - done, static_cast<off_t>(offset + done));
+    ssize_t n = ::pread(fd, out + done, size - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return posix_file::ErrnoStatus("pread", path);
     if (n == 0) break;
     done += static_cast<uint64_t>(n);
   }
-  data.resize(done);
+  return done;
+}
+
+Result<std::string> ReadRange(int fd, uint64_t offset, uint64_t size, const std::string& path) {
+  std::string data(size, '\0');
+  auto done = ReadRangeInto(fd, offset, size, data.data(), path);
+  if (!done.ok()) return done.status();
+  data.resize(*done);
   return data;
 }
 
@@ -135,7 +144,14 @@ struct ValueLog::File {
   int fd = -1;
   bool finalized = false;
   int64_t max_ts = 0;  // from the footer once finalized
+  // A finalized file never changes again (only GC unlinks it, and a mapping outlives the
+  // name), so readers share one read-only mapping of it, made at its first read. Set inside
+  // map_once; `map` stays null if mmap failed, and reads then use pread.
+  std::once_flag map_once;
+  const char* map = nullptr;
+  uint64_t map_bytes = 0;
   ~File() {
+    if (map) ::munmap(const_cast<char*>(map), map_bytes);
     if (fd >= 0) ::close(fd);
   }
 };
@@ -413,18 +429,64 @@ Result<ValuePointer> ValueLog::Append(std::string_view records, int64_t max_inde
   return start;
 }
 
-std::shared_ptr<ValueLog::File> ValueLog::FindFile(uint32_t fid) const {
+std::shared_ptr<ValueLog::File> ValueLog::FindFile(uint32_t fid, bool* finalized) const {
   std::shared_lock lock(files_mutex_);
   auto it = files_.find(fid);
-  return it == files_.end() ? nullptr : it->second;
+  if (it == files_.end()) return nullptr;
+  if (finalized) *finalized = it->second->finalized;
+  return it->second;
 }
 
-Result<std::string> ValueLog::Read(ValuePointer at) const {
-  std::shared_ptr<File> file = FindFile(at.fid);
-  if (!file) return Status::NotFound("value log file " + std::to_string(at.fid) + " is gone");
-  auto head = ReadRange(file->fd, at.offset, kReadAheadBytes, file->path);
+// Maps a finalized file once (see File::map); false if it is not mapped.
+bool ValueLog::MapFinalized(File& file) {
+  std::call_once(file.map_once, [&file] {
+    auto size = FileSize(file.fd, file.path);
+    if (!size.ok() || *size == 0) return;
+    void* at = ::mmap(nullptr, *size, PROT_READ, MAP_SHARED, file.fd, 0);
+    if (at == MAP_FAILED) return;
+    // Lookups land on random records: read-around on a page-cache miss would only waste I/O.
+    ::madvise(at, *size, MADV_RANDOM);
+    file.map = static_cast<const char*>(at);
+    file.map_bytes = *size;
+  });
+  return file.map != nullptr;
+}
+
+// First chunk: kReadAheadBytes.
+Result<std::string_view> ValueLog::PreadRecord(const File& file, uint64_t offset,
+                                               std::string* bytes) {
+  if (bytes->size() < kReadAheadBytes) bytes->resize(kReadAheadBytes);
+  auto head = ReadRangeInto(file.fd, offset, kReadAheadBytes, bytes->data(), file.path);
   if (!head.ok()) return head.status();
-  std::string& data = *head;
+  uint64_t have = *head;
+  if (have >= kRecordHeaderBytes && GetFixed32(bytes->data()) == kRecordMagic) {
+    const uint64_t length = GetFixed64(bytes->data() + 4);
+    const uint64_t total = kRecordHeaderBytes + length;
+    if (length <= kRecordPayloadBytesMax && total > have) {
+      if (bytes->size() < total) bytes->resize(total);
+      auto rest = ReadRangeInto(file.fd, offset + have, total - have, bytes->data() + have,
+                                file.path);
+      if (!rest.ok()) return rest.status();
+      have += *rest;
+    }
+  }
+  return std::string_view(bytes->data(), have);
+}
+
+Result<std::string_view> ValueLog::ReadView(ValuePointer at, ValueLogReadBuffer* buffer) const {
+  bool finalized = false;
+  std::shared_ptr<File> file = FindFile(at.fid, &finalized);
+  if (!file) return Status::NotFound("value log file " + std::to_string(at.fid) + " is gone");
+  std::string_view data;  // the record, or what the file holds from its start on
+  if (finalized && MapFinalized(*file)) {
+    if (at.offset < file->map_bytes) {
+      data = std::string_view(file->map + at.offset, file->map_bytes - at.offset);
+    }
+  } else {
+    auto read = PreadRecord(*file, at.offset, &buffer->bytes_);
+    if (!read.ok()) return read.status();
+    data = *read;
+  }
   // Built only on failure: lookups are hot and the message costs allocations.
   auto corrupt = [&](const char* what) {
     return Status::Corruption("value log " + file->path + " at offset " +
@@ -433,22 +495,22 @@ Result<std::string> ValueLog::Read(ValuePointer at) const {
   if (data.size() < kRecordHeaderBytes || GetFixed32(data.data()) != kRecordMagic) {
     return corrupt("bad record header");
   }
-  uint64_t length = GetFixed64(data.data() + 4);
+  const uint64_t length = GetFixed64(data.data() + 4);
   if (length > kRecordPayloadBytesMax) return corrupt("bad record length");
-  uint64_t total = kRecordHeaderBytes + length;
-  if (data.size() < total) {
-    auto rest = ReadRange(file->fd, at.offset + data.size(), total - data.size(), file->path);
-    if (!rest.ok()) return rest.status();
-    data += *rest;
-    if (data.size() < total) return corrupt("record beyond end of file");
-  }
-  uint32_t expected = GetFixed32(data.data() + 12);
-  if (crc32c::Value(data.data() + kRecordHeaderBytes, length) != expected) {
+  if (data.size() < kRecordHeaderBytes + length) return corrupt("record beyond end of file");
+  const std::string_view payload = data.substr(kRecordHeaderBytes, length);
+  if (crc32c::Value(payload.data(), payload.size()) != GetFixed32(data.data() + 12)) {
     return corrupt("checksum mismatch");
   }
-  data.erase(0, kRecordHeaderBytes);
-  data.resize(length);
-  return std::move(data);
+  buffer->pinned_ = std::move(file);
+  return payload;
+}
+
+Result<std::string> ValueLog::Read(ValuePointer at) const {
+  ValueLogReadBuffer buffer;
+  auto payload = ReadView(at, &buffer);
+  if (!payload.ok()) return payload.status();
+  return std::string(*payload);
 }
 
 Status ValueLog::ScanFile(const File& file, uint64_t offset, const ScanFn& fn) const {

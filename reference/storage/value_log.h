@@ -25,7 +25,8 @@
 // Thread safety: Write and Append are called by one thread at a time (the appender).
 // SyncTo may run concurrently with them (calls to SyncTo are serialised inside). Read, Scan,
 // End, Synced and DeleteFilesUpTo may run concurrently with everything; a file being read
-// while it is deleted stays readable through its open descriptor.
+// while it is deleted stays readable through its open descriptor (and its mapping: finalized
+// files are read through one read-only mmap each, the file being written with pread).
 #pragma once
 
 #include <cstdint>
@@ -91,6 +92,24 @@ struct ValueLogOptions {
   std::function<bool()> fail_sync_for_testing;
 };
 
+// A reader's scratch for ValueLog::ReadView. The payload view a read returns points into
+// this buffer (records of the file being written, read with pread) or into the mapping of a
+// finalized file that the buffer keeps alive, so the view stays valid until the buffer's
+// next read, Release() or destruction. Not thread-safe: one buffer per concurrent reader.
+class ValueLogReadBuffer {
+ public:
+  // Drops what the last view pointed into (a deleted file's mapping is released here).
+  void Release() {
+    pinned_.reset();
+    bytes_.clear();
+  }
+
+ private:
+  friend class ValueLog;
+  std::shared_ptr<const void> pinned_;  // the mapped file the last view points into
+  std::string bytes_;                   // the last pread record (header + payload)
+};
+
 class ValueLog {
  public:
   // Called for each record from Scan: its position, the position just after it, payload.
@@ -126,6 +145,11 @@ class ValueLog {
   // The payload of the record at `at`, checksum verified. kNotFound if the file is gone,
   // kCorruption if the bytes are not a valid record.
   Result<std::string> Read(ValuePointer at) const;
+
+  // As Read, without copying the payload: the view points into *buffer or into the mapping
+  // of a finalized file (mapped read-only at its first read: a lookup then costs no syscall),
+  // valid as ValueLogReadBuffer says. Same errors as Read.
+  Result<std::string_view> ReadView(ValuePointer at, ValueLogReadBuffer* buffer) const;
 
   // Calls fn for every record from `from` (or the first existing file if that one is gone)
   // to the end of the log, in order. Stops at fn's first error and returns it.
@@ -164,7 +188,15 @@ class ValueLog {
   Status Break(const Status& s);
   void MarkSynced(ValuePointer end);
   Status ScanFile(const File& file, uint64_t offset, const ScanFn& fn) const;
-  std::shared_ptr<File> FindFile(uint32_t fid) const;
+  // Maps a finalized file once (see File::map); false if it is not mapped.
+  static bool MapFinalized(File& file);
+  // The record at `offset` read with pread into *bytes: one read of a first chunk, and a
+  // second for the rest of a longer record. Returns the bytes read (the record, or less at
+  // the end of the file); the caller checks them.
+  static Result<std::string_view> PreadRecord(const File& file, uint64_t offset,
+                                              std::string* bytes);
+  // The file `fid` (null if gone) and, in *finalized, whether it was finalized then.
+  std::shared_ptr<File> FindFile(uint32_t fid, bool* finalized = nullptr) const;
 
   const ValueLogOptions options_;
   mutable std::shared_mutex files_mutex_;             // guards files_, current_
