@@ -55,6 +55,9 @@ constexpr double kIndexMemtableBloomRatio = 0.025;
 // scan (store Lookup 3.57-3.81 -> 3.40-3.53 us in http-bench-server's handler pass) for ~7%
 // larger index files (less key prefix sharing).
 constexpr int kIndexBlockRestartIntervalKeys = 4;
+// GC's index passes (DeleteFilesInRange + CompactRange) at most; a pass repeats only when an
+// automatic compaction published a file in range meanwhile.
+constexpr int kGcIndexPassesMax = 3;
 // Index files in L1+: GC drops whole files of this size and rewrites at most the straddling one.
 constexpr uint64_t kIndexTargetFileBytes = uint64_t{8} << 20;
 // The meta column family holds four keys rewritten by every group.
@@ -978,17 +981,19 @@ Result<binlog::Binlog> RocksDbBinlogStore::ReadIndexed(int64_t ts, size_t* paylo
 }
 
 // An acknowledged record may not be indexed yet (CompleteGroups): a miss while the index
-// is behind the acknowledgements read before the lookup waits for it and looks again. Key 0
-// is rewritten by every TiDB rollback, so a hit there may be an older rollback: it waits
-// before reading.
+// was behind the acknowledgements waits for it and looks again. Whether the index was
+// behind is read BEFORE the lookup: read after it, an index write finishing in between
+// would make a miss taken from the older index look authoritative. Key 0 is rewritten by
+// every TiDB rollback, so a hit there may be an older rollback: it waits before reading.
 Result<binlog::Binlog> RocksDbBinlogStore::Lookup(int64_t ts) {
   const uint64_t acked = acked_rounds_.load(std::memory_order_acquire);
-  if (ts == kRollbackIndexTs) WaitForIndex(acked);
-  Result<binlog::Binlog> found = LookupIndexed(ts);
-  if (found.ok() || found.status().code() != StatusCode::kNotFound ||
-      indexed_rounds_.load(std::memory_order_acquire) >= acked) {
-    return found;
+  bool indexed = indexed_rounds_.load(std::memory_order_acquire) >= acked;
+  if (!indexed && ts == kRollbackIndexTs) {
+    WaitForIndex(acked);
+    indexed = true;
   }
+  Result<binlog::Binlog> found = LookupIndexed(ts);
+  if (indexed || found.ok() || found.status().code() != StatusCode::kNotFound) return found;
   WaitForIndex(acked);
   return LookupIndexed(ts);
 }
@@ -1179,22 +1184,38 @@ Status RocksDbBinlogStore::GcIndex(int64_t bound, int64_t* count, GcRoundReport*
   }
   if (!DeleteRollbackKey(count).ok()) write_errors_.fetch_add(1);
   report->count_keys_seconds = lap();
-  rocksdb::Status s = rocksdb::DeleteFilesInRange(db_.get(), index_cf_,
-                                                  &begin_slice, &end_slice,
-                                                  /*include_end=*/false);
-  report->delete_files_in_range_seconds = lap();
-  // What DeleteFilesInRange could not drop whole (the file straddling the bound, L0 files,
-  // the memtable) goes through the index compaction filter, which now drops keys <= bound;
-  // no range tombstone ever enters the read path. Only files overlapping the range are
-  // rewritten; CompactRange flushes the memtable first only if it holds such keys.
+  // What DeleteFilesInRange cannot drop whole (the file straddling the bound, L0 files, the
+  // memtable) goes through the index compaction filter, which from now on drops keys <=
+  // bound; no range tombstone ever enters the read path. Only files overlapping the range
+  // are rewritten; CompactRange flushes the memtable first only if it holds such keys.
   index_filter_->AllowDropUpTo(bound);
-  if (s.ok()) {
+  // An automatic compaction running meanwhile can publish a file wholly in range after both
+  // steps chose their files (seen under load: a whole L1 file of purged keys left behind),
+  // so the range is checked with one Seek and the steps repeat, a bounded number of times.
+  rocksdb::Status s;
+  for (int pass = 0; pass < kGcIndexPassesMax; ++pass) {
+    s = rocksdb::DeleteFilesInRange(db_.get(), index_cf_, &begin_slice, &end_slice,
+                                    /*include_end=*/false);
+    report->delete_files_in_range_seconds += lap();
+    if (!s.ok()) break;
     rocksdb::CompactRangeOptions compact;
     compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
     s = db_->CompactRange(compact, index_cf_, &begin_slice, &end_slice);
+    report->compact_range_seconds += lap();
+    if (!s.ok() || !IndexHasKeysBefore(end_slice)) break;
   }
-  report->compact_range_seconds = lap();
   return FromRocks(s, "GC of the index");
+}
+
+// Whether the index still holds a key below `end` (one Seek; the compaction filter leaves
+// no tombstones to skip).
+bool RocksDbBinlogStore::IndexHasKeysBefore(const rocksdb::Slice& end) {
+  rocksdb::ReadOptions read_options;
+  read_options.fill_cache = false;
+  read_options.iterate_upper_bound = &end;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, index_cf_));
+  it->SeekToFirst();
+  return it->Valid();
 }
 
 // Upstream's GC range ts:0..bound includes key 0, so the last TiDB rollback goes too (a

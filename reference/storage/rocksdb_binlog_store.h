@@ -59,6 +59,7 @@
 namespace rocksdb {
 class ColumnFamilyHandle;
 class DB;
+class Slice;
 }
 
 namespace tidb_binlog {
@@ -215,6 +216,7 @@ class RocksDbBinlogStore final : public BinlogStore {
   void GcLoop();
   void RunGc(int64_t bound);
   Status GcIndex(int64_t bound, int64_t* count, GcRoundReport* report);
+  bool IndexHasKeysBefore(const rocksdb::Slice& end);
   Status PutMeta(const std::string& key, const std::string& value, bool sync);
 
   const RocksDbBinlogStoreOptions options_;

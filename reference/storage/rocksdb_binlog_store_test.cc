@@ -302,9 +302,44 @@ TEST(RocksDbBinlogStore, GcUnlinksValueLogFilesAndDeletesTheIndex) {
   EXPECT_TRUE(store->Lookup(ts_of(999)).ok());
 }
 
+// The keys of a closed store's index column family, read with RocksDB directly.
+struct IndexKeyCount {
+  int64_t total = 0;
+  int64_t at_or_below = 0;  // keys whose ts is at or below `bound`
+};
+
+IndexKeyCount CountIndexKeys(const std::string& data_dir, int64_t bound) {
+  IndexKeyCount count;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {"index", rocksdb::ColumnFamilyOptions()}};
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), data_dir + "/kv",
+                                                   families, &handles, &raw);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  if (!s.ok()) return count;
+  std::unique_ptr<rocksdb::DB> db(raw);
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handles[1]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      ++count.total;
+      // "ts:" + 8-byte big-endian ts (rocksdb_binlog_store.h)
+      const rocksdb::Slice key = it->key();
+      uint64_t ts = 0;
+      for (size_t i = key.size() - 8; i < key.size(); ++i) {
+        ts = (ts << 8) | static_cast<uint8_t>(key[i]);
+      }
+      if (static_cast<int64_t>(ts) <= bound) ++count.at_or_below;
+    }
+  }
+  for (rocksdb::ColumnFamilyHandle* handle : handles) db->DestroyColumnFamilyHandle(handle);
+  return count;
+}
+
 // With a tiny index memtable the index spans many files; GC must leave no index key at or
-// below the bound behind (its space comes back too) and reads above it must not slow down
-// through tombstones (there are none: the estimate counts live keys only).
+// below the bound behind (no tombstones either: the compaction filter drops them) and reads
+// above it still find their binlogs.
 TEST(RocksDbBinlogStore, GcLeavesNoIndexKeysAtOrBelowTheBound) {
   TempDir dir;
   auto options = Options(dir.path());
@@ -327,9 +362,6 @@ TEST(RocksDbBinlogStore, GcLeavesNoIndexKeysAtOrBelowTheBound) {
   store->WaitForGc();
   EXPECT_EQ(store->LastGcRound().bound, ts_of(kGone));
   EXPECT_EQ(store->Stats().deleted_index_keys, 2 * kGone + 1);
-  auto keys = store->IndexProperty("rocksdb.estimate-num-keys");
-  ASSERT_TRUE(keys.ok()) << keys.status().ToString();
-  EXPECT_LE(std::stoll(*keys), 2 * (kCount - kGone));
   auto p = store->Lookup(ts_of(4401));
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   EXPECT_EQ(p->prewrite_value(), "v4401");
@@ -338,6 +370,13 @@ TEST(RocksDbBinlogStore, GcLeavesNoIndexKeysAtOrBelowTheBound) {
   ASSERT_EQ(pulled->binlogs.size(), 1u);
   EXPECT_EQ(pulled->binlogs[0].commit_ts(), ts_of(5000) + 1);
   EXPECT_EQ(pulled->binlogs[0].prewrite_value(), "v5000");
+  // Counted exactly in the closed store's index: RocksDB's estimate-num-keys is not exact
+  // while background flushes and compactions change the file set (it failed this check
+  // under load with every key really gone).
+  ASSERT_TRUE(store->Close().ok());
+  const IndexKeyCount left = CountIndexKeys(dir.path(), ts_of(kGone));
+  EXPECT_EQ(left.at_or_below, 0);
+  EXPECT_EQ(left.total, 2 * (kCount - kGone) - 1);  // the Prewrite of kGone went too
 }
 
 // TiDB rollbacks share index key 0 (upstream): it is served until GC, survives reopen, and
@@ -482,6 +521,10 @@ TEST(RocksDbBinlogStore, AcknowledgedRollbackReplacesKeyZeroBeforeItsIndexWrite)
     return b;
   };
   ASSERT_TRUE(store->Write(rollback(20)).ok());
+  // Write returns before its index write: Lookup(0) waits for it, so that the hold armed next
+  // catches rollback 30's index write, not this one's (which would block the writer thread
+  // before it acknowledges rollback 30).
+  ASSERT_TRUE(store->Lookup(0).ok());
   hold.Arm();
   ASSERT_TRUE(store->Write(rollback(30)).ok());
   hold.WaitUntilHeld();
