@@ -202,6 +202,9 @@ class DrainerNode {
     std::vector<PulledBinlog> pending;
     // Its key in pull_index_ (next_pull_ms) while it is there.
     std::optional<int64_t> indexed_pull_ms;
+    // Its binlog_drainer_pump_position gauge, looked up once (the family's label lookup was
+    // a tenth of a 1,000-pump drainer's time, once per pump per refresh).
+    prometheus::Gauge* position_gauge = nullptr;
   };
   // One round of merged binlogs on their way to the destination (SyncMergedLocked).
   struct SyncRound {
@@ -267,6 +270,7 @@ class DrainerNode {
   // Built at Start(): its latest ts starts at the loaded checkpoint.
   std::optional<Merger<PulledBinlog>> merger_;
   std::map<std::string, TrackedPump> pumps_;  // by node id
+  uint64_t refreshes_ = 0;  // RefreshPumpsLocked calls, which pace the pump cross-checks
   uint64_t next_request_id_ = 1;
   // Indexes over pumps_ so that per-message work does not grow with the number of pumps
   // (a simulated cluster has up to thousands): the pump each in-flight pull went to, the
