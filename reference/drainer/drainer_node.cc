@@ -428,12 +428,7 @@ void DrainerNode::ReindexPullLocked(const std::string& node_id, TrackedPump& pum
 void DrainerNode::OnPullResponse(uint64_t request_id, Result<PullResult> result,
                                  int64_t now_ms) {
   if (!result.ok()) return OnSharedPullResponse(request_id, result.status(), now_ms);
-  SharedPullResult shared;
-  shared.requested_purged = result->requested_purged;
-  shared.skipped_unmatched = result->skipped_unmatched;
-  shared.binlogs.reserve(result->binlogs.size());
-  for (binlog::Binlog& b : result->binlogs) shared.binlogs.push_back(SharePulledBinlog(std::move(b)));
-  OnSharedPullResponse(request_id, std::move(shared), now_ms);
+  OnSharedPullResponse(request_id, SharePullResult(std::move(*result)), now_ms);
 }
 
 void DrainerNode::OnSharedPullResponse(uint64_t request_id, Result<SharedPullResult> result,

@@ -72,16 +72,20 @@ SharedPulledBinlog SharePulledBinlog(binlog::Binlog&& binlog) {
   return shared;
 }
 
+SharedPullResult SharePullResult(PullResult&& pulled) {
+  SharedPullResult shared;
+  shared.requested_purged = pulled.requested_purged;
+  shared.skipped_unmatched = pulled.skipped_unmatched;
+  shared.binlogs.reserve(pulled.binlogs.size());
+  for (binlog::Binlog& b : pulled.binlogs) shared.binlogs.push_back(SharePulledBinlog(std::move(b)));
+  return shared;
+}
+
 Result<SharedPullResult> BinlogStore::PullShared(int64_t after_ts, size_t limit_count,
                                                  size_t limit_bytes) {
   Result<PullResult> pulled = Pull(after_ts, limit_count, limit_bytes);
   if (!pulled.ok()) return pulled.status();
-  SharedPullResult shared;
-  shared.requested_purged = pulled->requested_purged;
-  shared.skipped_unmatched = pulled->skipped_unmatched;
-  shared.binlogs.reserve(pulled->binlogs.size());
-  for (binlog::Binlog& b : pulled->binlogs) shared.binlogs.push_back(SharePulledBinlog(std::move(b)));
-  return shared;
+  return SharePullResult(std::move(*pulled));
 }
 
 }  // namespace tidb_binlog

@@ -114,6 +114,9 @@ struct SharedPullResult {
   int64_t skipped_unmatched = 0;            // as PullResult
 };
 
+// Shares every binlog of a copied pull (a store's Pull, or a pull carried as bytes).
+SharedPullResult SharePullResult(PullResult&& pulled);
+
 // Numbers the pump exports as metrics (UPSTREAM.md §4.1).
 struct BinlogStoreStats {
   int64_t max_commit_ts = 0;
