@@ -43,18 +43,45 @@ std::vector<std::string> MemoryRegistry::Keys() const {
   std::lock_guard lock(mu_);
   std::vector<std::string> keys;
   keys.reserve(kv_.size());
-  for (const auto& [key, value] : kv_) keys.push_back(key);
+  for (const auto& [key, entry] : kv_) keys.push_back(key);
   return keys;
 }
 
 Status MemoryRegistry::UpdateNode(NodeKind kind, const NodeStatus& status) {
   BINLOG_RETURN_IF_ERROR(ValidateRegistryNodeId(status.node_id));
   std::string key = RegistryNodeKey(kind, status.node_id);
-  std::string value = NodeStatusToRegistryValue(status);
+  Entry entry = MakeEntry(NodeStatusToRegistryValue(status));
   std::lock_guard lock(mu_);
   BINLOG_RETURN_IF_ERROR(InjectedFault());
-  kv_.insert_or_assign(std::move(key), std::move(value));
+  kv_.insert_or_assign(std::move(key), std::move(entry));
   return Status::Ok();
+}
+
+MemoryRegistry::Entry MemoryRegistry::MakeEntry(std::string value) {
+  Result<NodeStatus> parsed = ParseNodeStatus(value);
+  Entry entry{std::move(value), std::nullopt};
+  if (parsed.ok()) entry.parsed = std::move(parsed).value();
+  return entry;
+}
+
+std::optional<Result<std::vector<NodeStatus>>> MemoryRegistry::ListFlatLocked(
+    const std::string& prefix) const {
+  std::vector<NodeStatus> nodes;
+  for (auto it = kv_.lower_bound(prefix); it != kv_.end() && it->first.starts_with(prefix);
+       ++it) {
+    std::string_view id = std::string_view(it->first).substr(prefix.size());
+    if (id.find('/') != std::string_view::npos) return std::nullopt;
+    const Entry& entry = it->second;
+    if (!entry.parsed.has_value()) {
+      // The first invalid child in name order, as the general path would report it.
+      Result<NodeStatus> error = DecodeRecord(
+          entry.value, "error unmarshal NodeStatus with nodeID(" + std::string(id) +
+                           "), node value(" + entry.value + ")");
+      return Result<std::vector<NodeStatus>>(error.status());
+    }
+    nodes.push_back(*entry.parsed);
+  }
+  return Result<std::vector<NodeStatus>>(std::move(nodes));
 }
 
 Result<std::vector<NodeStatus>> MemoryRegistry::ListNodes(NodeKind kind) {
@@ -65,12 +92,13 @@ Result<std::vector<NodeStatus>> MemoryRegistry::ListNodes(NodeKind kind) {
   {
     std::lock_guard lock(mu_);
     BINLOG_RETURN_IF_ERROR(InjectedFault());
+    if (auto flat = ListFlatLocked(prefix)) return std::move(*flat);
     for (auto it = kv_.lower_bound(prefix); it != kv_.end() && it->first.starts_with(prefix);
          ++it) {
       std::string_view rest = std::string_view(it->first).substr(prefix.size());
       size_t slash = rest.find('/');
       std::optional<std::string>& child = children[std::string(rest.substr(0, slash))];
-      if (slash == std::string_view::npos) child = it->second;
+      if (slash == std::string_view::npos) child = it->second.value;
     }
   }
   std::vector<NodeStatus> nodes;
@@ -88,32 +116,28 @@ Result<std::vector<NodeStatus>> MemoryRegistry::ListNodes(NodeKind kind) {
 Result<NodeStatus> MemoryRegistry::GetNode(NodeKind kind, std::string_view node_id) {
   BINLOG_RETURN_IF_ERROR(ValidateRegistryNodeId(node_id));
   std::string key = RegistryNodeKey(kind, node_id);
-  Result<std::string> value = [&]() -> Result<std::string> {
-    std::lock_guard lock(mu_);
-    BINLOG_RETURN_IF_ERROR(InjectedFault());
-    return GetLocked(key);
-  }();
-  if (!value.ok()) return value.status();
-  return DecodeRecord(*value, "Invalid nodeID(" + std::string(node_id) + ")");
+  std::lock_guard lock(mu_);
+  BINLOG_RETURN_IF_ERROR(InjectedFault());
+  auto it = kv_.find(key);
+  if (it == kv_.end()) return KeyNotFound(key);
+  if (it->second.parsed.has_value()) return *it->second.parsed;
+  return DecodeRecord(it->second.value, "Invalid nodeID(" + std::string(node_id) + ")");
 }
 
 Status MemoryRegistry::Put(std::string_view key, std::string value) {
+  Entry entry = MakeEntry(std::move(value));
   std::lock_guard lock(mu_);
   BINLOG_RETURN_IF_ERROR(InjectedFault());
-  kv_.insert_or_assign(std::string(key), std::move(value));
+  kv_.insert_or_assign(std::string(key), std::move(entry));
   return Status::Ok();
 }
 
 Result<std::string> MemoryRegistry::Get(std::string_view key) {
   std::lock_guard lock(mu_);
   BINLOG_RETURN_IF_ERROR(InjectedFault());
-  return GetLocked(std::string(key));
-}
-
-Result<std::string> MemoryRegistry::GetLocked(const std::string& key) const {
   auto it = kv_.find(key);
   if (it == kv_.end()) return KeyNotFound(key);
-  return it->second;
+  return it->second.value;
 }
 
 }  // namespace tidb_binlog

@@ -84,6 +84,36 @@ TEST(MemoryRegistryTest, OneInvalidRecordFailsTheWholeListing) {
   EXPECT_TRUE(registry.ListNodes(NodeKind::kDrainer).ok()) << "other kinds are unaffected";
 }
 
+// Records are parsed when written; a raw Put over a record replaces its parse too.
+TEST(MemoryRegistryTest, ARawPutReplacesTheParsedRecord) {
+  MemoryRegistry registry;
+  ASSERT_TRUE(registry.UpdateNode(NodeKind::kPump, Pump("p")).ok());
+  const std::string key = "/tidb-binlog/v1/pumps/p";
+  ASSERT_TRUE(registry.Put(key, "{not json").ok());
+  EXPECT_FALSE(registry.ListNodes(NodeKind::kPump).ok());
+  EXPECT_EQ(registry.GetNode(NodeKind::kPump, "p").status().code(), StatusCode::kCorruption);
+  ASSERT_TRUE(registry.Put(key, NodeStatusToRegistryValue(Pump("p", NodeState::kPaused))).ok());
+  Result<std::vector<NodeStatus>> pumps = registry.ListNodes(NodeKind::kPump);
+  ASSERT_TRUE(pumps.ok());
+  ASSERT_EQ(pumps->size(), 1u);
+  EXPECT_EQ((*pumps)[0].state, NodeState::kPaused);
+  EXPECT_EQ(registry.GetNode(NodeKind::kPump, "p")->state, NodeState::kPaused);
+}
+
+// With a nested key present, children are still listed by name ("a" < "a-b", although the
+// key "a-b" sorts before "a/x").
+TEST(MemoryRegistryTest, ChildrenNextToNestedKeysAreListedByName) {
+  MemoryRegistry registry;
+  ASSERT_TRUE(registry.UpdateNode(NodeKind::kPump, Pump("a-b")).ok());
+  ASSERT_TRUE(registry.UpdateNode(NodeKind::kPump, Pump("a")).ok());
+  ASSERT_TRUE(registry.Put("/tidb-binlog/v1/pumps/a/x", "ignored: deeper than a child").ok());
+  Result<std::vector<NodeStatus>> pumps = registry.ListNodes(NodeKind::kPump);
+  ASSERT_TRUE(pumps.ok()) << pumps.status().message();
+  ASSERT_EQ(pumps->size(), 2u);
+  EXPECT_EQ((*pumps)[0].node_id, "a");
+  EXPECT_EQ((*pumps)[1].node_id, "a-b");
+}
+
 TEST(MemoryRegistryTest, NestedKeyWithoutValueBreaksListingAsUpstream) {
   // What upstream's path.Join makes of a node id "a/b": a directory "a" with no value.
   MemoryRegistry registry;
