@@ -1,0 +1,41 @@
+// golang/protobuf's writeQuotedString escaping of bytes fields (UPSTREAM.md §6.3), the inner
+// loop of pump's GET /debug/binlog/{ts} body: every byte 0x20-0x7E except '"' and '\\'
+// prints as itself, \n \r \t " \\ as a two-character escape, any other byte as a three-digit
+// octal escape `\ooo`. No quotes are added.
+//
+// Row values are mostly binary, so most bytes take the octal escape; on x86-64 CPUs with
+// SSSE3 (checked once at run time) sixteen bytes are escaped at a time with byte shuffles,
+// elsewhere a table-driven scalar loop does it. Both write exactly the same bytes
+// (octal_escape_test.cc compares them with a byte-at-a-time reference).
+//
+// Thread safety: pure functions.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace tidb_binlog {
+
+// The longest escape of one byte (`\ooo`).
+inline constexpr size_t kOctalEscapedBytesPerByteMax = 4;
+// EscapeOctalTo stores whole 16-byte words, so it may write (not count) this many bytes past
+// what it returns; its output buffer needs this much room past the worst case.
+inline constexpr size_t kOctalEscapeSlackBytes = 16;
+
+// The room EscapeOctalTo needs for `size` input bytes.
+constexpr size_t OctalEscapeBufferBytes(size_t size) {
+  return kOctalEscapedBytesPerByteMax * size + kOctalEscapeSlackBytes;
+}
+
+// Escapes bytes[0, size) to `out`, which has room for OctalEscapeBufferBytes(size); returns
+// the end of the escaped text (bytes past it, within the slack, are unspecified).
+char* EscapeOctalTo(const char* bytes, size_t size, char* out);
+
+// The scalar implementation, always available (tests compare the two).
+char* EscapeOctalScalarTo(const char* bytes, size_t size, char* out);
+
+// Appends the escapes of `bytes` to *out.
+void AppendOctalEscaped(std::string_view bytes, std::string* out);
+
+}  // namespace tidb_binlog
