@@ -10,6 +10,8 @@
 #define BINLOG_OCTAL_ESCAPE_SSSE3 1
 #endif
 
+#include "reference/core/assert.h"
+
 namespace tidb_binlog {
 namespace {
 
@@ -96,6 +98,22 @@ char* EscapeTail(const char* bytes, size_t size, char* out) {
     out += e.size;
   }
   return out;
+}
+
+char* EscapeOctalScalarTo(const char* bytes, size_t size, char* out) {
+  static_assert(kBlockBytes % kEscapeGroupBytes == 0);
+  size_t i = 0;
+  for (; i + kBlockBytes <= size; i += kBlockBytes) {
+    if (IsLiteralBlock(bytes + i)) {
+      std::memcpy(out, bytes + i, kBlockBytes);
+      out += kBlockBytes;
+    } else {
+      for (size_t j = i; j < i + kBlockBytes; j += kEscapeGroupBytes) {
+        out = EscapeGroup(bytes + j, out);
+      }
+    }
+  }
+  return EscapeTail(bytes + i, size - i, out);
 }
 
 #ifdef BINLOG_OCTAL_ESCAPE_SSSE3
@@ -221,9 +239,93 @@ __attribute__((target("ssse3"))) char* EscapeOctalSsse3(const char* bytes, size_
   return EscapeTail(bytes + i, size - i, out);
 }
 
-bool HasSsse3() {
-  static const bool has = __builtin_cpu_supports("ssse3");
-  return has;
+
+// The AVX-512 path (VBMI for the byte permutes, VBMI2 for the byte compress): one 64-byte
+// register holds the four slots of 16 input bytes (each byte spread over four lanes); a
+// 128-entry table gives each ASCII byte's kind and escape letter; the lanes that count are
+// kept by one compress, whose mask (lane j of a byte counts when j < its escape's length)
+// also gives the length. The register-to-register compress is used: the store form is slow
+// on some CPUs (AMD Zen 4).
+constexpr size_t kWideLanes = 64;
+static_assert(kWideLanes == kBlockBytes * kSlotsPerByte);
+// In the kind table: 0 literal, 1 octal, else the two-character escape's letter.
+constexpr uint8_t kKindLiteral = 0;
+constexpr uint8_t kKindOctal = 1;
+constexpr size_t kAsciiBytes = 128;
+// Lanes by slot: lane 4i + j is slot j of input byte i.
+constexpr uint64_t kSlot0Lanes = 0x1111111111111111ULL;
+constexpr uint64_t kSlot1Lanes = kSlot0Lanes << 1;
+constexpr uint64_t kSlot2Lanes = kSlot0Lanes << 2;
+constexpr uint64_t kSlot3Lanes = kSlot0Lanes << 3;
+
+struct WideTables {
+  alignas(64) uint8_t spread[kWideLanes];  // lane -> its input byte
+  alignas(64) uint8_t kind[kAsciiBytes];
+};
+
+constexpr WideTables MakeWideTables() {
+  WideTables tables{};
+  for (size_t lane = 0; lane < kWideLanes; ++lane) {
+    tables.spread[lane] = static_cast<uint8_t>(lane / kSlotsPerByte);
+  }
+  for (size_t c = 0; c < kAsciiBytes; ++c) {
+    const char two = TwoCharEscape(static_cast<int>(c));
+    tables.kind[c] = two != 0 ? static_cast<uint8_t>(two)
+                     : c >= 0x20 && c < 0x7f ? kKindLiteral : kKindOctal;
+  }
+  return tables;
+}
+
+constexpr WideTables kWideTables = MakeWideTables();
+
+#define BINLOG_AVX512_TARGET \
+  __attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vbmi2,popcnt")))
+
+BINLOG_AVX512_TARGET inline char* EscapeBlockAvx512(const char* bytes, __m512i spread,
+                                                    __m512i kind_low, __m512i kind_high,
+                                                    char* out) {
+  // The maskz form with every lane set: GCC 12's unmasked form reads an undefined register
+  // and trips -Wmaybe-uninitialized.
+  const __m512i x = _mm512_maskz_permutexvar_epi8(
+      ~__mmask64{0}, spread, _mm512_zextsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes))));
+  // Kinds: bytes >= 0x80 are octal; the table (indexed by the low 7 bits) gives the rest.
+  const __m512i kind = _mm512_permutex2var_epi8(kind_low, x, kind_high);
+  const __mmask64 high = _mm512_movepi8_mask(x);
+  const __mmask64 two =
+      _mm512_mask_cmpgt_epu8_mask(~high, kind, _mm512_set1_epi8(static_cast<char>(kKindOctal)));
+  const __mmask64 octal =
+      high | _mm512_cmpeq_epi8_mask(kind, _mm512_set1_epi8(static_cast<char>(kKindOctal)));
+  const __mmask64 literal = ~(two | octal);
+
+  // Octal digits, with byte shifts done on 16-bit lanes (the masks drop the neighbour's bits).
+  const __m512i zero_digit = _mm512_set1_epi8('0');
+  const __m512i digit0 = _mm512_add_epi8(
+      _mm512_and_si512(_mm512_srli_epi16(x, 6), _mm512_set1_epi8(3)), zero_digit);
+  const __m512i digit1 = _mm512_add_epi8(
+      _mm512_and_si512(_mm512_srli_epi16(x, 3), _mm512_set1_epi8(7)), zero_digit);
+  const __m512i digit2 = _mm512_add_epi8(_mm512_and_si512(x, _mm512_set1_epi8(7)), zero_digit);
+
+  __m512i text = _mm512_mask_mov_epi8(digit1, kSlot3Lanes, digit2);
+  text = _mm512_mask_mov_epi8(text, kSlot1Lanes & ~two, digit0);
+  text = _mm512_mask_mov_epi8(text, kSlot1Lanes & two, kind);
+  text = _mm512_mask_mov_epi8(text, kSlot0Lanes & literal, x);
+  text = _mm512_mask_mov_epi8(text, kSlot0Lanes & ~literal, _mm512_set1_epi8('\\'));
+
+  const __mmask64 kept =
+      kSlot0Lanes | (kSlot1Lanes & ~literal) | ((kSlot2Lanes | kSlot3Lanes) & octal);
+  _mm512_storeu_si512(out, _mm512_maskz_compress_epi8(kept, text));
+  return out + __builtin_popcountll(kept);
+}
+
+BINLOG_AVX512_TARGET char* EscapeOctalAvx512(const char* bytes, size_t size, char* out) {
+  const __m512i spread = _mm512_load_si512(kWideTables.spread);
+  const __m512i kind_low = _mm512_load_si512(kWideTables.kind);
+  const __m512i kind_high = _mm512_load_si512(kWideTables.kind + kWideLanes);
+  size_t i = 0;
+  for (; i + kBlockBytes <= size; i += kBlockBytes) {
+    out = EscapeBlockAvx512(bytes + i, spread, kind_low, kind_high, out);
+  }
+  return EscapeTail(bytes + i, size - i, out);
 }
 
 #endif  // BINLOG_OCTAL_ESCAPE_SSSE3
@@ -234,27 +336,49 @@ constexpr size_t kEscapeChunkBytes = 1024;
 
 }  // namespace
 
-char* EscapeOctalScalarTo(const char* bytes, size_t size, char* out) {
-  static_assert(kBlockBytes % kEscapeGroupBytes == 0);
-  size_t i = 0;
-  for (; i + kBlockBytes <= size; i += kBlockBytes) {
-    if (IsLiteralBlock(bytes + i)) {
-      std::memcpy(out, bytes + i, kBlockBytes);
-      out += kBlockBytes;
-    } else {
-      for (size_t j = i; j < i + kBlockBytes; j += kEscapeGroupBytes) {
-        out = EscapeGroup(bytes + j, out);
-      }
-    }
+bool OctalEscapeSupported(OctalEscapeImpl impl) {
+  switch (impl) {
+    case OctalEscapeImpl::kScalar:
+      return true;
+#ifdef BINLOG_OCTAL_ESCAPE_SSSE3
+    case OctalEscapeImpl::kSsse3:
+      return __builtin_cpu_supports("ssse3");
+    case OctalEscapeImpl::kAvx512:
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512vbmi2") &&
+             __builtin_cpu_supports("popcnt");
+#endif
+    default:
+      return false;
   }
-  return EscapeTail(bytes + i, size - i, out);
+}
+
+char* EscapeOctalWith(OctalEscapeImpl impl, const char* bytes, size_t size, char* out) {
+  BINLOG_ASSERT(OctalEscapeSupported(impl));
+  switch (impl) {
+#ifdef BINLOG_OCTAL_ESCAPE_SSSE3
+    case OctalEscapeImpl::kSsse3:
+      return EscapeOctalSsse3(bytes, size, out);
+    case OctalEscapeImpl::kAvx512:
+      return EscapeOctalAvx512(bytes, size, out);
+#endif
+    default:
+      return EscapeOctalScalarTo(bytes, size, out);
+  }
+}
+
+OctalEscapeImpl BestOctalEscape() {
+  static const OctalEscapeImpl best = [] {
+    for (OctalEscapeImpl impl : {OctalEscapeImpl::kAvx512, OctalEscapeImpl::kSsse3}) {
+      if (OctalEscapeSupported(impl)) return impl;
+    }
+    return OctalEscapeImpl::kScalar;
+  }();
+  return best;
 }
 
 char* EscapeOctalTo(const char* bytes, size_t size, char* out) {
-#ifdef BINLOG_OCTAL_ESCAPE_SSSE3
-  if (HasSsse3()) return EscapeOctalSsse3(bytes, size, out);
-#endif
-  return EscapeOctalScalarTo(bytes, size, out);
+  return EscapeOctalWith(BestOctalEscape(), bytes, size, out);
 }
 
 void AppendOctalEscaped(std::string_view bytes, std::string* out) {

@@ -3,10 +3,11 @@
 // prints as itself, \n \r \t " \\ as a two-character escape, any other byte as a three-digit
 // octal escape `\ooo`. No quotes are added.
 //
-// Row values are mostly binary, so most bytes take the octal escape; on x86-64 CPUs with
-// SSSE3 (checked once at run time) sixteen bytes are escaped at a time with byte shuffles,
-// elsewhere a table-driven scalar loop does it. Both write exactly the same bytes
-// (octal_escape_test.cc compares them with a byte-at-a-time reference).
+// Row values are mostly binary, so most bytes take the octal escape. On x86-64 sixteen bytes
+// are escaped at a time: with AVX-512 (VBMI2's byte compress) where the CPU has it, else with
+// SSSE3 byte shuffles; elsewhere a table-driven scalar loop does it. The CPU is checked once,
+// at the first call. All write exactly the same bytes (octal_escape_test.cc compares each
+// one the CPU supports with a byte-at-a-time reference).
 //
 // Thread safety: pure functions.
 #pragma once
@@ -32,8 +33,11 @@ constexpr size_t OctalEscapeBufferBytes(size_t size) {
 // the end of the escaped text (bytes past it, within the slack, are unspecified).
 char* EscapeOctalTo(const char* bytes, size_t size, char* out);
 
-// The scalar implementation, always available (tests compare the two).
-char* EscapeOctalScalarTo(const char* bytes, size_t size, char* out);
+// The implementations, for tests and benchmarks: EscapeOctalTo uses the best supported.
+enum class OctalEscapeImpl { kScalar, kSsse3, kAvx512 };
+bool OctalEscapeSupported(OctalEscapeImpl impl);
+// EscapeOctalTo with `impl`, which must be supported.
+char* EscapeOctalWith(OctalEscapeImpl impl, const char* bytes, size_t size, char* out);
 
 // Appends the escapes of `bytes` to *out.
 void AppendOctalEscaped(std::string_view bytes, std::string* out);
