@@ -258,15 +258,30 @@ constexpr uint64_t kSlot1Lanes = kSlot0Lanes << 1;
 constexpr uint64_t kSlot2Lanes = kSlot0Lanes << 2;
 constexpr uint64_t kSlot3Lanes = kSlot0Lanes << 3;
 
+// _mm512_ternarylogic_epi32's truth table for (a & b) | c.
+constexpr int kTernaryAndOr = 0xEA;
+// Where a slot's octal digit starts in its input byte, and its bits (slot 0 holds no digit;
+// the first digit has two bits: the 8 bits extracted at offset 6 reach into the next copy).
+constexpr uint8_t kDigitShift[kSlotsPerByte] = {0, 6, 3, 0};
+constexpr uint8_t kDigitMask[kSlotsPerByte] = {7, 3, 7, 7};
+constexpr size_t kBitsPerByte = 8;
+
 struct WideTables {
   alignas(64) uint8_t spread[kWideLanes];  // lane -> its input byte
   alignas(64) uint8_t kind[kAsciiBytes];
+  // Per lane, the bit offset in its 64-bit lane of the lane's digit: the lane's byte copy
+  // is byte `lane % 8` of the 64-bit lane.
+  alignas(64) uint8_t digit_shift[kWideLanes];
+  alignas(64) uint8_t digit_mask[kWideLanes];
 };
 
 constexpr WideTables MakeWideTables() {
   WideTables tables{};
   for (size_t lane = 0; lane < kWideLanes; ++lane) {
     tables.spread[lane] = static_cast<uint8_t>(lane / kSlotsPerByte);
+    tables.digit_shift[lane] = static_cast<uint8_t>(
+        (lane % kBitsPerByte) * kBitsPerByte + kDigitShift[lane % kSlotsPerByte]);
+    tables.digit_mask[lane] = kDigitMask[lane % kSlotsPerByte];
   }
   for (size_t c = 0; c < kAsciiBytes; ++c) {
     const char two = TwoCharEscape(static_cast<int>(c));
@@ -283,11 +298,13 @@ constexpr WideTables kWideTables = MakeWideTables();
 
 BINLOG_AVX512_TARGET inline char* EscapeBlockAvx512(const char* bytes, __m512i spread,
                                                     __m512i kind_low, __m512i kind_high,
+                                                    __m512i digit_shift, __m512i digit_mask,
                                                     char* out) {
-  // The maskz form with every lane set: GCC 12's unmasked form reads an undefined register
-  // and trips -Wmaybe-uninitialized.
-  const __m512i x = _mm512_maskz_permutexvar_epi8(
-      ~__mmask64{0}, spread, _mm512_zextsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes))));
+  // The maskz forms with every lane set, here and below: GCC 12's unmasked forms read an
+  // undefined register and trip -Wmaybe-uninitialized.
+  const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes));
+  const __m512i x =
+      _mm512_maskz_permutexvar_epi8(~__mmask64{0}, spread, _mm512_zextsi128_si512(block));
   // Kinds: bytes >= 0x80 are octal; the table (indexed by the low 7 bits) gives the rest.
   const __m512i kind = _mm512_permutex2var_epi8(kind_low, x, kind_high);
   const __mmask64 high = _mm512_movepi8_mask(x);
@@ -297,16 +314,12 @@ BINLOG_AVX512_TARGET inline char* EscapeBlockAvx512(const char* bytes, __m512i s
       high | _mm512_cmpeq_epi8_mask(kind, _mm512_set1_epi8(static_cast<char>(kKindOctal)));
   const __mmask64 literal = ~(two | octal);
 
-  // Octal digits, with byte shifts done on 16-bit lanes (the masks drop the neighbour's bits).
-  const __m512i zero_digit = _mm512_set1_epi8('0');
-  const __m512i digit0 = _mm512_add_epi8(
-      _mm512_and_si512(_mm512_srli_epi16(x, 6), _mm512_set1_epi8(3)), zero_digit);
-  const __m512i digit1 = _mm512_add_epi8(
-      _mm512_and_si512(_mm512_srli_epi16(x, 3), _mm512_set1_epi8(7)), zero_digit);
-  const __m512i digit2 = _mm512_add_epi8(_mm512_and_si512(x, _mm512_set1_epi8(7)), zero_digit);
-
-  __m512i text = _mm512_mask_mov_epi8(digit1, kSlot3Lanes, digit2);
-  text = _mm512_mask_mov_epi8(text, kSlot1Lanes & ~two, digit0);
+  // Octal digits: each 64-bit lane of x holds two input bytes, four copies each, and
+  // multishift extracts for every slot the 8 bits at its digit's offset in that lane
+  // (kWideTables.digit_shift), which (t & digit_mask) | '0' turns into the digit.
+  const __m512i shifted = _mm512_maskz_multishift_epi64_epi8(~__mmask64{0}, digit_shift, x);
+  __m512i text =
+      _mm512_ternarylogic_epi32(shifted, digit_mask, _mm512_set1_epi8('0'), kTernaryAndOr);
   text = _mm512_mask_mov_epi8(text, kSlot1Lanes & two, kind);
   text = _mm512_mask_mov_epi8(text, kSlot0Lanes & literal, x);
   text = _mm512_mask_mov_epi8(text, kSlot0Lanes & ~literal, _mm512_set1_epi8('\\'));
@@ -321,9 +334,12 @@ BINLOG_AVX512_TARGET char* EscapeOctalAvx512(const char* bytes, size_t size, cha
   const __m512i spread = _mm512_load_si512(kWideTables.spread);
   const __m512i kind_low = _mm512_load_si512(kWideTables.kind);
   const __m512i kind_high = _mm512_load_si512(kWideTables.kind + kWideLanes);
+  const __m512i digit_shift = _mm512_load_si512(kWideTables.digit_shift);
+  const __m512i digit_mask = _mm512_load_si512(kWideTables.digit_mask);
   size_t i = 0;
   for (; i + kBlockBytes <= size; i += kBlockBytes) {
-    out = EscapeBlockAvx512(bytes + i, spread, kind_low, kind_high, out);
+    out = EscapeBlockAvx512(bytes + i, spread, kind_low, kind_high, digit_shift, digit_mask,
+                            out);
   }
   return EscapeTail(bytes + i, size - i, out);
 }
