@@ -239,7 +239,6 @@ __attribute__((target("ssse3"))) char* EscapeOctalSsse3(const char* bytes, size_
   return EscapeTail(bytes + i, size - i, out);
 }
 
-
 // The AVX-512 path (VBMI for the byte permutes, VBMI2 for the byte compress): one 64-byte
 // register holds the four slots of 16 input bytes (each byte spread over four lanes); a
 // 128-entry table gives each ASCII byte's kind and escape letter; the lanes that count are

@@ -20,8 +20,9 @@ namespace tidb_binlog {
 
 // The longest escape of one byte (`\ooo`).
 inline constexpr size_t kOctalEscapedBytesPerByteMax = 4;
-// EscapeOctalTo stores whole 16-byte words, so it may write (not count) this many bytes past
-// what it returns; its output buffer needs this much room past the worst case.
+// EscapeOctalTo stores whole words (4 to 64 bytes), which may reach past the end it returns
+// but, as each word's start is at most 4 bytes per input byte consumed, never past
+// kOctalEscapedBytesPerByteMax * size; the buffer keeps this margin on top of that.
 inline constexpr size_t kOctalEscapeSlackBytes = 16;
 
 // The room EscapeOctalTo needs for `size` input bytes.
