@@ -1,7 +1,6 @@
 #include "reference/core/binlog_text.h"
 
 #include <algorithm>
-#include <array>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
@@ -10,13 +9,14 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
 #include <google/protobuf/descriptor.h>
-#include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/reflection.h>
 #include <google/protobuf/unknown_field_set.h>
 
 #include "reference/core/assert.h"
 #include "reference/core/binlog_codec.h"
+#include "reference/core/octal_escape.h"
 #include "reference/core/utf8.h"
 
 namespace tidb_binlog {
@@ -30,121 +30,6 @@ using google::protobuf::UnknownField;
 using google::protobuf::UnknownFieldSet;
 
 constexpr char kLowerHex[] = "0123456789abcdef";
-
-// golang/protobuf writeQuotedString: the escaping of known bytes fields. Every byte maps to
-// itself (0x20-0x7E), a two-character escape (\n \r \t \" \\) or a 3-digit octal escape.
-// Padded to 8 aligned bytes: an entry is found by a shift and never straddles a cache line.
-struct alignas(8) ByteEscape {
-  char text[4];
-  uint32_t size;
-};
-
-// The longest escape of one byte (`\ooo`).
-constexpr size_t kEscapedBytesPerByteMax = 4;
-
-constexpr std::array<ByteEscape, 256> MakeByteEscapes() {
-  std::array<ByteEscape, 256> escapes{};
-  for (int c = 0; c < 256; ++c) {
-    ByteEscape& e = escapes[c];
-    const char two = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't'
-                   : c == '"' ? '"' : c == '\\' ? '\\' : 0;
-    if (two != 0) {
-      e = {{'\\', two, 0, 0}, 2};
-    } else if (c >= 0x20 && c < 0x7f) {
-      e = {{static_cast<char>(c), 0, 0, 0}, 1};
-    } else {
-      e = {{'\\', static_cast<char>('0' + (c >> 6)), static_cast<char>('0' + ((c >> 3) & 7)),
-            static_cast<char>('0' + (c & 7))},
-           4};
-    }
-  }
-  return escapes;
-}
-
-constexpr std::array<ByteEscape, 256> kByteEscapes = MakeByteEscapes();
-
-// Row values reach tens of KiB and this is the hot path of GET /debug/binlog/{ts}: bytes are
-// escaped into a stack buffer a chunk at a time and each chunk is appended at once, instead
-// of growing the string per output byte.
-constexpr size_t kEscapeChunkBytes = 1024;
-// Bytes tested at once for "all print as themselves" (one SSE2 / NEON register).
-constexpr size_t kLiteralBlockBytes = 16;
-// The table loop stores all 4 text bytes of an escape and advances by its size, so the
-// buffer keeps this much room past the largest possible escaped chunk.
-constexpr size_t kEscapeStoreSlackBytes = sizeof(ByteEscape::text);
-
-// GCC/Clang vector extension: portable lane-wise compares that compile to one register
-// operation each (SSE2 on x86-64, NEON on Arm), without per-architecture intrinsics.
-using LiteralBlock = unsigned char __attribute__((vector_size(kLiteralBlockBytes)));
-
-// True when all kLiteralBlockBytes bytes at `p` print as themselves: 0x20-0x7E except '"'
-// and '\\'. Text-like rows escape a block at the cost of one copy; on binary rows nearly
-// every block fails and this adds a few vector operations per 16 bytes to the table loop.
-inline bool IsLiteralBlock(const char* p) {
-  LiteralBlock v;
-  std::memcpy(&v, p, sizeof(v));
-  const auto escaped = (v - 0x20 > 0x5e) | (v == '"') | (v == '\\');
-  uint64_t halves[2];
-  static_assert(sizeof(halves) == sizeof(escaped));
-  std::memcpy(halves, &escaped, sizeof(halves));
-  return (halves[0] | halves[1]) == 0;
-}
-
-// Bytes escaped per EscapeGroup call.
-constexpr size_t kEscapeGroupBytes = 4;
-
-// Appends the escapes of bytes[0, kEscapeGroupBytes) at `out`; returns the new end. Each
-// store's address comes from partial sums of the group's sizes rather than from the previous
-// store's end, so the group's stores do not wait on one another (~12% faster on binary rows
-// than one byte after another).
-char* EscapeGroup(const char* bytes, char* out) {
-  static_assert(kEscapeGroupBytes == 4);
-  const ByteEscape& e0 = kByteEscapes[static_cast<unsigned char>(bytes[0])];
-  const ByteEscape& e1 = kByteEscapes[static_cast<unsigned char>(bytes[1])];
-  const ByteEscape& e2 = kByteEscapes[static_cast<unsigned char>(bytes[2])];
-  const ByteEscape& e3 = kByteEscapes[static_cast<unsigned char>(bytes[3])];
-  const size_t first_two = e0.size + e1.size;
-  // Each store writes all 4 text bytes; only e.size of them count.
-  std::memcpy(out, e0.text, sizeof(e0.text));
-  std::memcpy(out + e0.size, e1.text, sizeof(e1.text));
-  std::memcpy(out + first_two, e2.text, sizeof(e2.text));
-  std::memcpy(out + first_two + e2.size, e3.text, sizeof(e3.text));
-  return out + first_two + e2.size + e3.size;
-}
-
-// Escapes bytes[0, size) to `out`, which has room for kEscapedBytesPerByteMax * size +
-// kEscapeStoreSlackBytes; returns the end of what was written.
-char* EscapeOctal(const char* bytes, size_t size, char* out) {
-  static_assert(kLiteralBlockBytes % kEscapeGroupBytes == 0);
-  size_t i = 0;
-  for (; i + kLiteralBlockBytes <= size; i += kLiteralBlockBytes) {
-    if (IsLiteralBlock(bytes + i)) {
-      std::memcpy(out, bytes + i, kLiteralBlockBytes);
-      out += kLiteralBlockBytes;
-    } else {
-      for (size_t j = i; j < i + kLiteralBlockBytes; j += kEscapeGroupBytes) {
-        out = EscapeGroup(bytes + j, out);
-      }
-    }
-  }
-  for (; i < size; ++i) {
-    const ByteEscape& e = kByteEscapes[static_cast<unsigned char>(bytes[i])];
-    std::memcpy(out, e.text, sizeof(e.text));
-    out += e.size;
-  }
-  return out;
-}
-
-// Appends the escapes of `bytes`, without quotes.
-void AppendOctalEscaped(std::string_view bytes, std::string* out) {
-  char buffer[kEscapeChunkBytes * kEscapedBytesPerByteMax + kEscapeStoreSlackBytes];
-  while (!bytes.empty()) {
-    const size_t chunk = std::min(bytes.size(), kEscapeChunkBytes);
-    const char* end = EscapeOctal(bytes.data(), chunk, buffer);
-    out->append(buffer, static_cast<size_t>(end - buffer));
-    bytes.remove_prefix(chunk);
-  }
-}
 
 void AppendOctalQuoted(std::string_view bytes, std::string* out) {
   out->push_back('"');
@@ -407,131 +292,320 @@ class TextPrinter {
   }
 };
 
+// ---- The plain path of DebugBinlogText: the PrewriteValue read off the wire. ----
+//
+// Decoding prewrite_value copies every row into a message only to print it, and printing
+// through reflection costs a virtual call and a descriptor lookup per field. The body
+// instead walks the encoded value twice: once to check that it has the plain shape TiDB's
+// encoder writes and to note where its rows are, once to print it. Anything else falls back
+// to decoding (AppendDecodedDebugBody), which also decides "<Unmarshallable>".
+//
+// The plain shape, for which printing the fields in wire order equals Go's printing in
+// field-number order: only binlog.proto's known fields with their declared wire types
+// (`deleted_ids` and `sequence` unpacked), field numbers non-decreasing within a message, a
+// singular field at most once, varints in at most ten bytes with a tenth byte of 0 or 1
+// (what the parser reads exactly), `sequence` values that fit in 0..INT32_MAX. Every plain
+// value decodes (DecodePrewriteValue succeeds), to the message the walk prints.
+
+// Field numbers of binlog.proto's PrewriteValue and TableMutation.
+constexpr uint32_t kPrewriteSchemaVersionField = 1;
+constexpr uint32_t kPrewriteMutationsField = 2;
+constexpr uint32_t kMutationTableIdField = 1;
+constexpr uint32_t kMutationInsertedRowsField = 2;
+constexpr uint32_t kMutationUpdatedRowsField = 3;
+constexpr uint32_t kMutationDeletedIdsField = 4;
+constexpr uint32_t kMutationDeletedPksField = 5;
+constexpr uint32_t kMutationDeletedRowsField = 6;
+constexpr uint32_t kMutationSequenceField = 7;
+
 // Protobuf wire format: a tag is (field number << 3) | wire type.
 constexpr int kTagWireTypeBits = 3;
 constexpr uint32_t kWireTypeVarint = 0;
-constexpr uint32_t kWireTypeFixed64 = 1;
 constexpr uint32_t kWireTypeLengthDelimited = 2;
-constexpr uint32_t kWireTypeFixed32 = 5;
+// A varint is at most ten bytes (64 bits, seven a byte); the tenth carries only bit 63.
+constexpr int kVarintBytesMax = 10;
+constexpr uint8_t kVarintLastByteMax = 1;
+// protobuf's parser takes sizes as an int: anything larger is left to it (it refuses).
+constexpr size_t kWalkBytesMax = static_cast<size_t>(std::numeric_limits<int>::max());
 
-// A bytes field's value inside an encoded message, and the text it was escaped to when the
-// whole encoded message was printed as one bytes field.
-struct RowSpan {
-  size_t offset = 0;  // in the outermost encoded message
-  size_t size = 0;
-  bool printed = false;  // text_offset and text_size are set
-  size_t text_offset = 0;  // in the body
-  size_t text_size = 0;
+// A read position in the encoded value.
+struct WireCursor {
+  const uint8_t* at;
+  const uint8_t* end;
+
+  bool AtEnd() const { return at == end; }
+
+  bool ReadVarint(uint64_t* value) {
+    uint64_t result = 0;
+    for (int i = 0; i < kVarintBytesMax && at != end; ++i) {
+      const uint8_t byte = *at++;
+      result |= static_cast<uint64_t>(byte & 0x7f) << (7 * i);
+      if (byte < 0x80) {
+        if (i == kVarintBytesMax - 1 && byte > kVarintLastByteMax) return false;
+        *value = result;
+        return true;
+      }
+    }
+    return false;  // truncated, or longer than ten bytes
+  }
+
+  // A length-delimited payload: its bounds, and the cursor moved past it.
+  bool ReadPayload(WireCursor* payload) {
+    uint64_t length = 0;
+    if (!ReadVarint(&length) || length > static_cast<uint64_t>(end - at)) return false;
+    *payload = WireCursor{at, at + length};
+    at += length;
+    return true;
+  }
+
+  // The next field's number and wire type, if its number is >= `min_number` (the plain
+  // shape's order).
+  bool ReadTag(uint32_t min_number, uint32_t* number, uint32_t* wire_type) {
+    uint64_t tag = 0;
+    if (!ReadVarint(&tag) || tag > std::numeric_limits<uint32_t>::max()) return false;
+    *number = static_cast<uint32_t>(tag >> kTagWireTypeBits);
+    *wire_type = static_cast<uint32_t>(tag) & ((1u << kTagWireTypeBits) - 1);
+    return *number >= min_number;
+  }
 };
 
-// Appends to *spans, in wire order, every bytes field of `encoded` (a `descriptor` message)
-// and of the message fields nested in it; `base` is where `encoded` starts in the outermost
-// message. Returns false on wire data this walker does not follow (malformed, groups): the
-// caller then escapes every row afresh. Recursion follows the schema, which binlog.proto
-// keeps two levels deep (PrewriteValue > TableMutation).
-bool CollectRowSpans(std::string_view encoded, size_t base, const Descriptor* descriptor,
-                     std::vector<RowSpan>* spans) {
-  if (encoded.size() > static_cast<size_t>(std::numeric_limits<int>::max())) return false;
-  google::protobuf::io::CodedInputStream input(
-      reinterpret_cast<const uint8_t*>(encoded.data()), static_cast<int>(encoded.size()));
-  while (static_cast<size_t>(input.CurrentPosition()) < encoded.size()) {
-    const uint32_t tag = input.ReadTag();
-    if (tag == 0) return false;  // not a valid tag, or unreadable
-    switch (tag & ((1u << kTagWireTypeBits) - 1)) {
-      case kWireTypeVarint: {
-        uint64_t ignored = 0;
-        if (!input.ReadVarint64(&ignored)) return false;
+// Walks one TableMutation, calling the visitor per printed item; false if not plain.
+template <typename Visitor>
+bool WalkMutation(WireCursor in, Visitor& visitor) {
+  uint32_t min_number = kMutationTableIdField;
+  while (!in.AtEnd()) {
+    uint32_t number = 0;
+    uint32_t wire_type = 0;
+    if (!in.ReadTag(min_number, &number, &wire_type)) return false;
+    min_number = number;
+    uint64_t varint = 0;
+    WireCursor payload{};
+    switch (number) {
+      case kMutationTableIdField:
+        if (wire_type != kWireTypeVarint || !in.ReadVarint(&varint)) return false;
+        min_number = number + 1;  // singular
+        visitor.TableId(static_cast<int64_t>(varint));
         break;
-      }
-      case kWireTypeFixed64:
-        if (!input.Skip(sizeof(uint64_t))) return false;
+      case kMutationDeletedIdsField:
+        if (wire_type != kWireTypeVarint || !in.ReadVarint(&varint)) return false;
+        visitor.DeletedId(static_cast<int64_t>(varint));
         break;
-      case kWireTypeFixed32:
-        if (!input.Skip(sizeof(uint32_t))) return false;
-        break;
-      case kWireTypeLengthDelimited: {
-        uint32_t length = 0;
-        if (!input.ReadVarint32(&length)) return false;
-        const auto at = static_cast<size_t>(input.CurrentPosition());
-        if (length > encoded.size() - at) return false;
-        const FieldDescriptor* field =
-            descriptor->FindFieldByNumber(static_cast<int>(tag >> kTagWireTypeBits));
-        if (field != nullptr && field->type() == FieldDescriptor::TYPE_MESSAGE) {
-          if (!CollectRowSpans(encoded.substr(at, length), base + at, field->message_type(),
-                               spans)) {
-            return false;
-          }
-        } else if (field != nullptr && field->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
-          spans->push_back({base + at, length});
+      case kMutationSequenceField:
+        if (wire_type != kWireTypeVarint || !in.ReadVarint(&varint) ||
+            varint > static_cast<uint64_t>(std::numeric_limits<int32_t>::max())) {
+          return false;
         }
-        if (!input.Skip(static_cast<int>(length))) return false;
+        visitor.Sequence(static_cast<int>(varint));
         break;
-      }
-      default:
+      case kMutationInsertedRowsField:
+      case kMutationUpdatedRowsField:
+      case kMutationDeletedPksField:
+      case kMutationDeletedRowsField:
+        if (wire_type != kWireTypeLengthDelimited || !in.ReadPayload(&payload)) return false;
+        visitor.Row(number, payload.at, static_cast<size_t>(payload.end - payload.at));
+        break;
+      default:  // tag 0, unknown fields: not plain
         return false;
     }
   }
   return true;
 }
 
-// DebugBinlogText's printer. The body prints the binlog's prewrite_value escaped, then
-// decodes it and prints every row in it escaped a second time. Escaping is per byte and
-// without context, so the second time copies the text of the first: while the encoded value
-// is escaped, the text of each row inside it is noted, and a row printed later whose bytes
-// equal the next noted row's (compared, so the output never depends on how the rows were
-// found) is copied. Rows print in wire order when the value was written as Go writes it
-// (fields in number order); any other row is escaped afresh.
-class DebugBodyPrinter final : public TextPrinter {
- public:
-  DebugBodyPrinter(std::string* out, const std::string& encoded_value)
-      : TextPrinter(out), encoded_value_(encoded_value) {
-    if (!CollectRowSpans(encoded_value, 0, binlog::PrewriteValue::descriptor(), &rows_)) {
-      rows_.clear();
+// Walks a PrewriteValue (see WalkMutation).
+template <typename Visitor>
+bool WalkPrewriteValue(std::string_view value, Visitor& visitor) {
+  if (value.size() > kWalkBytesMax) return false;
+  const auto* data = reinterpret_cast<const uint8_t*>(value.data());
+  WireCursor in{data, data + value.size()};
+  uint32_t min_number = kPrewriteSchemaVersionField;
+  while (!in.AtEnd()) {
+    uint32_t number = 0;
+    uint32_t wire_type = 0;
+    if (!in.ReadTag(min_number, &number, &wire_type)) return false;
+    if (number == kPrewriteSchemaVersionField && wire_type == kWireTypeVarint) {
+      uint64_t version = 0;
+      if (!in.ReadVarint(&version)) return false;
+      min_number = number + 1;  // singular
+      visitor.SchemaVersion(static_cast<int64_t>(version));
+    } else if (number == kPrewriteMutationsField && wire_type == kWireTypeLengthDelimited) {
+      min_number = number;
+      WireCursor mutation{};
+      if (!in.ReadPayload(&mutation)) return false;
+      visitor.BeginMutation();
+      if (!WalkMutation(mutation, visitor)) return false;
+      visitor.EndMutation();
+    } else {
+      return false;
     }
   }
+  return true;
+}
 
- protected:
-  void AppendBytes(const std::string& bytes) override {
-    if (&bytes == &encoded_value_) {
-      AppendNotingRows();
-    } else if (next_row_ < rows_.size() && IsNextRow(bytes)) {
-      const RowSpan& row = rows_[next_row_++];
-      out_->push_back('"');
-      out_->append(*out_, row.text_offset, row.text_size);
-      out_->push_back('"');
-    } else {
-      TextPrinter::AppendBytes(bytes);
-    }
+// A row of the value: where it is in the value, and where its escaped text is in the body
+// once the value's own text has been written.
+struct RowText {
+  size_t value_offset = 0;
+  size_t size = 0;
+  size_t text_offset = 0;
+  size_t text_size = 0;
+};
+
+// Rows kept in place before the list moves to the heap: a value's rows are noted by push_back,
+// and a heap vector would regrow (allocate and copy) log2(rows) times per body. The workload's
+// values hold up to ~16 KiB of rows of 16 B-1 KiB, i.e. rarely more than this many.
+constexpr size_t kRowsInline = 64;
+using RowTexts = boost::container::small_vector<RowText, kRowsInline>;
+
+// The first walk: notes the rows; prints nothing.
+class RowCollector {
+ public:
+  RowCollector(std::string_view value, RowTexts* rows)
+      : base_(reinterpret_cast<const uint8_t*>(value.data())), rows_(rows) {}
+
+  void SchemaVersion(int64_t) {}
+  void BeginMutation() {}
+  void EndMutation() {}
+  void TableId(int64_t) {}
+  void DeletedId(int64_t) {}
+  void Sequence(int) {}
+  void Row(uint32_t, const uint8_t* at, size_t size) {
+    rows_->push_back({static_cast<size_t>(at - base_), size});
   }
 
  private:
-  void AppendNotingRows() {
-    const std::string_view value(encoded_value_);
+  const uint8_t* base_;
+  RowTexts* rows_;
+};
+
+// Appends `name:value ` items.
+void AppendName(std::string_view name, std::string* out) {
+  out->append(name);
+  out->push_back(':');
+}
+
+template <typename Integer>
+void AppendNumberField(std::string_view name, Integer value, std::string* out) {
+  AppendName(name, out);
+  AppendDecimal(value, out);
+  out->push_back(' ');
+}
+
+// An enum value by name, or its number when it has none (as TextPrinter::AppendEnum).
+void AppendEnumField(std::string_view name, const google::protobuf::EnumDescriptor* type,
+                     int number, std::string* out) {
+  AppendName(name, out);
+  const google::protobuf::EnumValueDescriptor* value = type->FindValueByNumber(number);
+  if (value != nullptr) {
+    out->append(value->name());
+  } else {
+    AppendDecimal(number, out);
+  }
+  out->push_back(' ');
+}
+
+// The second walk: prints the PrewriteValue section's text, each row copied from the text
+// the first walk's rows got in the Binlog's prewrite_value.
+class PrewriteValuePrinter {
+ public:
+  PrewriteValuePrinter(const RowTexts& rows, std::string* out)
+      : rows_(rows), out_(out) {}
+
+  void SchemaVersion(int64_t version) {
+    if (version != 0) AppendNumberField("schema_version", version, out_);
+  }
+  void BeginMutation() { out_->append("mutations:<"); }
+  void EndMutation() { out_->append("> "); }
+  void TableId(int64_t id) {
+    if (id != 0) AppendNumberField("table_id", id, out_);
+  }
+  void DeletedId(int64_t id) { AppendNumberField("deleted_ids", id, out_); }
+  void Sequence(int type) {
+    AppendEnumField("sequence", binlog::MutationType_descriptor(), type, out_);
+  }
+  void Row(uint32_t number, const uint8_t*, size_t) {
+    BINLOG_ASSERT(next_row_ < rows_.size());  // the same bytes walked the same way
+    const RowText& row = rows_[next_row_++];
+    AppendName(RowFieldName(number), out_);
     out_->push_back('"');
-    size_t done = 0;
-    for (RowSpan& row : rows_) {
-      BINLOG_ASSERT(row.offset >= done);  // CollectRowSpans lists disjoint rows in order
-      AppendOctalEscaped(value.substr(done, row.offset - done), out_);
-      row.text_offset = out_->size();
-      AppendOctalEscaped(value.substr(row.offset, row.size), out_);
-      row.text_size = out_->size() - row.text_offset;
-      row.printed = true;
-      done = row.offset + row.size;
+    out_->append(*out_, row.text_offset, row.text_size);
+    out_->append("\" ");
+  }
+
+ private:
+  static std::string_view RowFieldName(uint32_t number) {
+    switch (number) {
+      case kMutationInsertedRowsField: return "inserted_rows";
+      case kMutationUpdatedRowsField: return "updated_rows";
+      case kMutationDeletedPksField: return "deleted_pks";
+      default: return "deleted_rows";
     }
-    AppendOctalEscaped(value.substr(done), out_);
-    out_->push_back('"');
   }
 
-  bool IsNextRow(const std::string& bytes) const {
-    const RowSpan& row = rows_[next_row_];
-    return row.printed && row.size == bytes.size() &&
-           std::memcmp(encoded_value_.data() + row.offset, bytes.data(), row.size) == 0;
-  }
-
-  const std::string& encoded_value_;
-  std::vector<RowSpan> rows_;
+  const RowTexts& rows_;
+  std::string* const out_;
   size_t next_row_ = 0;
 };
+
+// The prewrite_value's escaped text (without quotes), noting each row's text.
+void AppendValueNotingRows(std::string_view value, RowTexts* rows,
+                           std::string* out) {
+  size_t done = 0;
+  for (RowText& row : *rows) {
+    BINLOG_ASSERT(row.value_offset >= done);  // the walk lists disjoint rows in order
+    AppendOctalEscaped(value.substr(done, row.value_offset - done), out);
+    row.text_offset = out->size();
+    AppendOctalEscaped(value.substr(row.value_offset, row.size), out);
+    row.text_size = out->size() - row.text_offset;
+    done = row.value_offset + row.size;
+  }
+  AppendOctalEscaped(value.substr(done), out);
+}
+
+// The Binlog's text as TextPrinter prints it, its fields by accessor; the prewrite_value's
+// text notes `rows` (listed by RowCollector).
+void AppendBinlogFields(const binlog::Binlog& binlog, RowTexts* rows,
+                        std::string* out) {
+  if (binlog.tp() != 0) AppendEnumField("tp", binlog::BinlogType_descriptor(), binlog.tp(), out);
+  if (binlog.start_ts() != 0) AppendNumberField("start_ts", binlog.start_ts(), out);
+  if (binlog.commit_ts() != 0) AppendNumberField("commit_ts", binlog.commit_ts(), out);
+  if (binlog.has_prewrite_key()) {
+    AppendName("prewrite_key", out);
+    AppendOctalQuoted(binlog.prewrite_key(), out);
+    out->push_back(' ');
+  }
+  if (binlog.has_prewrite_value()) {
+    AppendName("prewrite_value", out);
+    out->push_back('"');
+    AppendValueNotingRows(binlog.prewrite_value(), rows, out);
+    out->append("\" ");
+  }
+  if (binlog.has_ddl_query()) {
+    AppendName("ddl_query", out);
+    AppendOctalQuoted(binlog.ddl_query(), out);
+    out->push_back(' ');
+  }
+  if (binlog.ddl_job_id() != 0) AppendNumberField("ddl_job_id", binlog.ddl_job_id(), out);
+  if (binlog.ddl_schema_state() != 0) {
+    AppendNumberField("ddl_schema_state", binlog.ddl_schema_state(), out);
+  }
+  AppendUnknownFields(binlog.GetReflection()->GetUnknownFields(binlog), out);
+}
+
+// The Binlog's text and, for a non-empty prewrite_value, the PrewriteValue section, if the
+// value is plain; false (and *out unchanged) if not.
+bool AppendPlainBinlogAndPrewriteValue(const binlog::Binlog& binlog, std::string* out) {
+  const std::string& value = binlog.prewrite_value();
+  RowTexts rows;
+  RowCollector collector(value, &rows);
+  if (!value.empty() && !WalkPrewriteValue(value, collector)) return false;
+  AppendBinlogFields(binlog, &rows, out);
+  if (value.empty()) return true;
+  out->append("\n\n PrewriteValue: \n");
+  PrewriteValuePrinter printer(rows, out);
+  const bool walked = WalkPrewriteValue(value, printer);
+  BINLOG_ASSERT(walked);  // the first walk accepted the same bytes
+  return true;
+}
 
 std::string MessageText(const Message& message) {
   std::string out;
@@ -545,33 +619,30 @@ constexpr size_t kDebugBodyFixedBytesHint = 512;
 
 // A capacity for DebugBinlogText's body, so that it is allocated once instead of regrown
 // (each regrowth copies all written so far) or built from separate section strings. Every
-// byte of a bytes field prints as at most kEscapedBytesPerByteMax characters, and the
+// byte of a bytes field prints as at most kOctalEscapedBytesPerByteMax characters, and the
 // prewrite value's rows print a second time in its own section, where each byte of the
-// encoded value is again allotted kEscapedBytesPerByteMax. Only a hint: a value of many tiny
+// encoded value is again allotted kOctalEscapedBytesPerByteMax. Only a hint: a value of many tiny
 // rows can exceed it, and the string then grows as usual.
 size_t DebugBodyCapacityHint(const binlog::Binlog& binlog) {
   const size_t bytes_fields = binlog.prewrite_key().size() + binlog.prewrite_value().size() +
                               binlog.ddl_query().size();
-  return kEscapedBytesPerByteMax * (bytes_fields + binlog.prewrite_value().size()) +
+  return kOctalEscapedBytesPerByteMax * (bytes_fields + binlog.prewrite_value().size()) +
          kDebugBodyFixedBytesHint;
 }
 
-// The binlog's text and, for a non-empty prewrite_value, the PrewriteValue section.
-void AppendBinlogAndPrewriteValue(const binlog::Binlog& binlog, std::string* out) {
-  if (binlog.prewrite_value().empty()) {
-    TextPrinter(out).AppendMessage(binlog);
-    return;
-  }
+// The decoding path of DebugBinlogText, for values that are not plain (see above): the
+// Binlog's text and, for a non-empty prewrite_value, the PrewriteValue section or
+// "<Unmarshallable>".
+void AppendDecodedBinlogAndPrewriteValue(const binlog::Binlog& binlog, std::string* out) {
+  TextPrinter(out).AppendMessage(binlog);
+  if (binlog.prewrite_value().empty()) return;
   Result<binlog::PrewriteValue> value = DecodePrewriteValue(binlog.prewrite_value());
   if (!value.ok()) {
-    TextPrinter(out).AppendMessage(binlog);
     out->append("\n\n PrewriteValue: <Unmarshallable>\n");
     return;
   }
-  DebugBodyPrinter printer(out, binlog.prewrite_value());
-  printer.AppendMessage(binlog);
   out->append("\n\n PrewriteValue: \n");
-  printer.AppendMessage(*value);
+  TextPrinter(out).AppendMessage(*value);
 }
 
 }  // namespace
@@ -589,7 +660,9 @@ std::string TableMutationText(const binlog::TableMutation& mutation) {
 std::string DebugBinlogText(const binlog::Binlog& binlog) {
   std::string out;
   out.reserve(DebugBodyCapacityHint(binlog));
-  AppendBinlogAndPrewriteValue(binlog, &out);
+  if (!AppendPlainBinlogAndPrewriteValue(binlog, &out)) {
+    AppendDecodedBinlogAndPrewriteValue(binlog, &out);
+  }
   if (!binlog.prewrite_key().empty()) {
     // Upstream appends the text of TiKV's MvccGetByKeyResponse; we have no TiKV, and the
     // empty response's text is "".

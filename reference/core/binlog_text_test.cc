@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "reference/core/binlog_codec.h"
 
@@ -369,6 +370,63 @@ TEST(DebugBinlogTextTest, RandomPrewriteValuesPrintAsComposed) {
     b.set_prewrite_value(EncodePrewriteValue(value));
     if (b.prewrite_value().empty()) continue;
     ASSERT_EQ(DebugBinlogText(b), ComposedDebugText(b)) << "round " << round;
+  }
+}
+
+// What DebugBinlogText must print for any value, decodable or not.
+std::string ExpectedDebugText(const binlog::Binlog& b) {
+  if (DecodePrewriteValue(b.prewrite_value()).ok()) return ComposedDebugText(b);
+  return BinlogText(b) + "\n\n PrewriteValue: <Unmarshallable>\n" +
+         (b.prewrite_key().empty() ? "" : "\n\n GetMvccByEncodedKey: \n");
+}
+
+// The body reads values of the plain shape off the wire and decodes any other: both ways
+// must print what the decoded message prints. Values at the edges of the plain shape:
+// explicit zero scalars, repeated singular fields (the last wins), fields out of number
+// order, 10-byte varints, unknown enum numbers, over-long tags, wrong wire types, unknown
+// and malformed fields, and unknown fields of the Binlog itself.
+TEST(DebugBinlogTextTest, WireEdgeCasesPrintAsDecoded) {
+  const std::string row = BytesField(2, std::string("r\0w", 3));
+  const std::string ten_byte_minus_one = Varint(~uint64_t{0});
+  const std::vector<std::string> values = {
+      VarintField(1, 0) + BytesField(2, VarintField(1, 0) + row),
+      VarintField(1, 3) + VarintField(1, 4) + BytesField(2, row),
+      BytesField(2, row) + VarintField(1, 4),
+      BytesField(2, VarintField(1, 5) + VarintField(1, 6) + row),
+      BytesField(2, row + VarintField(1, 6)),
+      BytesField(2, VarintField(1, ~uint64_t{0}) + VarintField(4, ~uint64_t{0} - 5) + row),
+      BytesField(2, VarintField(7, 99) + VarintField(7, 4) + VarintField(7, 0)),
+      BytesField(2, Varint(7 << 3) + ten_byte_minus_one),  // negative enum number
+      BytesField(2, Varint(1 << 3) + std::string("\x80\x80\x80\x80\x80\x80\x80\x80\x80\x7f", 10)),
+      BytesField(2, Varint(1 << 3) + std::string("\x81\x80\x80\x80\x80\x80\x80\x80\x80\x01", 10)),
+      std::string("\x92\x00", 2) + Varint(row.size()) + row,  // field 2, tag in two bytes
+      BytesField(2, BytesField(1, "x")),                        // table_id as bytes
+      BytesField(2, VarintField(2, 1)),                         // rows as a varint
+      VarintField(2, 1),                                        // mutations as a varint
+      BytesField(2, BytesField(4, Varint(1) + Varint(2))),      // packed deleted_ids
+      BytesField(2, BytesField(7, Varint(1) + Varint(0))),      // packed sequence
+      BytesField(2, row + VarintField(15, 1)),                  // unknown field
+      VarintField(3, 1) + BytesField(2, row),                   // unknown field
+      BytesField(2, row) + std::string("\x00", 1),              // tag 0
+      BytesField(2, row).substr(0, 4),                          // truncated
+      BytesField(2, "") + BytesField(2, "") + BytesField(2, VarintField(7, 1)),
+      std::string("\x0b\x0c", 2),                               // a group
+  };
+  for (size_t i = 0; i < values.size(); ++i) {
+    binlog::Binlog b;
+    b.set_tp(static_cast<binlog::BinlogType>(77));
+    b.set_start_ts(-5);
+    b.set_prewrite_key(i % 2 == 0 ? "k" : "");
+    b.set_prewrite_value(values[i]);
+    b.set_ddl_query("q\n");
+    b.set_ddl_job_id(-1);
+    b.set_ddl_schema_state(-2);
+    EXPECT_EQ(DebugBinlogText(b), ExpectedDebugText(b)) << "value " << i;
+    // The same binlog with unknown fields of its own, as decoded from bytes.
+    Result<binlog::Binlog> extended =
+        DecodeBinlog(EncodeBinlog(b) + VarintField(20, 3) + BytesField(21, "u\xff"));
+    ASSERT_TRUE(extended.ok());
+    EXPECT_EQ(DebugBinlogText(*extended), ExpectedDebugText(*extended)) << "value " << i;
   }
 }
 
