@@ -101,14 +101,8 @@ void BM_DecodeAndDebugBody(benchmark::State& state) {
 }
 BENCHMARK(BM_DecodeAndDebugBody)->Unit(benchmark::kMillisecond);
 
-// The body's inner loop alone: escaping every binlog's prewrite_value, by each implementation
-// the CPU supports (0 scalar, 1 SSSE3, 2 AVX-512; see octal_escape.h).
+// The body's inner loop alone: escaping every binlog's prewrite_value (octal_escape.h).
 void BM_OctalEscape(benchmark::State& state) {
-  const auto impl = static_cast<OctalEscapeImpl>(state.range(0));
-  if (!OctalEscapeSupported(impl)) {
-    state.SkipWithError("not supported by this CPU");
-    return;
-  }
   const Stream& stream = GetStream();
   size_t largest = 0;
   for (const std::string& value : stream.values) largest = std::max(largest, value.size());
@@ -116,14 +110,14 @@ void BM_OctalEscape(benchmark::State& state) {
   int64_t value_bytes = 0;
   for (auto _ : state) {
     for (const std::string& value : stream.values) {
-      char* end = EscapeOctalWith(impl, value.data(), value.size(), buffer.data());
+      char* end = EscapeOctalTo(value.data(), value.size(), buffer.data());
       benchmark::DoNotOptimize(end);
       value_bytes += static_cast<int64_t>(value.size());
     }
   }
   state.SetBytesProcessed(value_bytes);
 }
-BENCHMARK(BM_OctalEscape)->DenseRange(0, 2)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_OctalEscape)->Unit(benchmark::kMillisecond);
 
 // What the constant route's handler does for the same body sizes.
 void BM_ConstBody(benchmark::State& state) {

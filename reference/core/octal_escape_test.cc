@@ -1,5 +1,4 @@
-// EscapeOctalTo (the SSSE3 path where the CPU has it) and EscapeOctalScalarTo against a
-// byte-at-a-time reference of golang/protobuf's writeQuotedString: every byte value, every
+// EscapeOctalTo and AppendOctalEscaped against a byte-at-a-time reference of golang/protobuf's writeQuotedString: every byte value, every
 // position of an escape within a 16-byte block, every tail length, text-like and binary
 // inputs.
 #include "reference/core/octal_escape.h"
@@ -38,18 +37,8 @@ std::string ReferenceEscape(const std::string& bytes) {
   return out;
 }
 
-constexpr OctalEscapeImpl kImpls[] = {OctalEscapeImpl::kScalar, OctalEscapeImpl::kSsse3,
-                                       OctalEscapeImpl::kAvx512};
-
-// The escape by `impl`, written into a heap buffer of exactly kOctalEscapedBytesPerByteMax
-// bytes per input byte, without the margin: the header promises no store reaches past that,
-// and the sanitizer build (BINLOG_SANITIZE) catches one that does.
-std::string EscapeWith(OctalEscapeImpl impl, const std::string& bytes) {
-  std::vector<char> buffer(kOctalEscapedBytesPerByteMax * bytes.size());
-  const char* end = EscapeOctalWith(impl, bytes.data(), bytes.size(), buffer.data());
-  return std::string(static_cast<const char*>(buffer.data()), end);
-}
-
+// The escape written into a heap buffer of exactly OctalEscapeBufferBytes: the header promises
+// no store reaches past it, and the sanitizer build (BINLOG_SANITIZE) catches one that does.
 std::string Escape(const std::string& bytes) {
   std::vector<char> buffer(OctalEscapeBufferBytes(bytes.size()));
   const char* end = EscapeOctalTo(bytes.data(), bytes.size(), buffer.data());
@@ -59,11 +48,6 @@ std::string Escape(const std::string& bytes) {
 void ExpectAllAgree(const std::string& bytes) {
   const std::string expected = ReferenceEscape(bytes);
   EXPECT_EQ(Escape(bytes), expected);
-  for (OctalEscapeImpl impl : kImpls) {
-    if (OctalEscapeSupported(impl)) {
-      EXPECT_EQ(EscapeWith(impl, bytes), expected) << "impl " << static_cast<int>(impl);
-    }
-  }
   std::string appended = "prefix";
   AppendOctalEscaped(bytes, &appended);
   EXPECT_EQ(appended, "prefix" + expected);
@@ -73,15 +57,6 @@ TEST(OctalEscapeTest, Examples) {
   EXPECT_EQ(Escape(std::string("a\"b\\c\n\r\t\x01\x7f\x80\xff", 12)),
             "a\\\"b\\\\c\\n\\r\\t\\001\\177\\200\\377");
   EXPECT_EQ(Escape(""), "");
-}
-
-// Says which paths this machine checks (a path the CPU lacks is skipped, not failed).
-TEST(OctalEscapeTest, ScalarAlwaysSupported) {
-  EXPECT_TRUE(OctalEscapeSupported(OctalEscapeImpl::kScalar));
-  for (OctalEscapeImpl impl : kImpls) {
-    std::printf("octal escape impl %d supported: %d\n", static_cast<int>(impl),
-                OctalEscapeSupported(impl));
-  }
 }
 
 TEST(OctalEscapeTest, EveryByteAtEveryBlockPosition) {
