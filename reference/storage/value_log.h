@@ -9,9 +9,14 @@
 // Files rotate once the write offset reaches ValueLogOptions::file_bytes_max; the full file
 // gets its footer (maxTS = the largest index ts of its records, so GC can drop it whole).
 //
-// Open() repairs what a crash can leave: a torn or corrupt record at the tail of the last
-// file was never acknowledged (its group's fdatasync had not returned), so it is truncated
-// away. Bad bytes followed by a valid record, or in any earlier file, are real corruption and
+// The file being written is extended with zeros ahead of its records (kZeroFillAheadBytes
+// at a time), which the records then overwrite, so that an fdatasync need not write the
+// inode too; the zeros are cut before the footer and on a clean close, so closed files hold
+// upstream's bytes only.
+//
+// Open() repairs what a crash can leave: zeros written ahead at the end of the last file are
+// cut off, and a torn or corrupt record at its tail was never acknowledged (its group's
+// fdatasync had not returned), so it is truncated away. Bad bytes followed by a valid record, or in any earlier file, are real corruption and
 // Open fails with kCorruption. A non-last file without footer is scanned and finalized.
 //
 // Not for: indexing (the store's RocksDB does that) or deciding what to acknowledge (the
