@@ -428,10 +428,12 @@ Result<ValuePointer> ValueLog::Write(std::span<const std::string_view> parts,
 // no part of the format: Rotate cuts them before the footer, the destructor on a clean close,
 // and Open off the last file after a crash (RecoverLastFile).
 Status ValueLog::ZeroFillAhead(uint64_t end) {
-  if (end <= zeroed_end_) return Status::Ok();
+  // Never past the rotation size: the group that reaches it grows the file once, and a small
+  // file_bytes_max (tests) does not get a MiB of zeros per file.
+  if (end <= zeroed_end_ || end >= options_.file_bytes_max) return Status::Ok();
   static const std::string zeros(kZeroFillAheadBytes, '\0');
   const uint64_t from = std::max(zeroed_end_, write_offset_);
-  const uint64_t to = end + kZeroFillAheadBytes;
+  const uint64_t to = std::min(end + kZeroFillAheadBytes, options_.file_bytes_max);
   std::vector<std::string_view> parts;
   for (uint64_t at = from; at < to; at += zeros.size()) {
     parts.emplace_back(zeros.data(), std::min<uint64_t>(zeros.size(), to - at));
