@@ -23,13 +23,15 @@
 // syncs the group itself, sparing two thread hand-offs); then, in log order, the
 // writer thread publishes MaxCommitTS and acknowledges the synced groups (one futex call
 // wakes every caller), and only then puts their index entries, headPointer, maxCommitTS and
-// handlePointer in one RocksDB WriteBatch (WAL on, unsynced: the vlog is the durable log),
-// as upstream acknowledges after the vlog sync and indexes afterwards. Until that index
+// handlePointer in one RocksDB WriteBatch (without WAL: the vlog is the durable log, and
+// atomic_flush persists each index entry with the pointers of its own write), as upstream
+// acknowledges after the vlog sync and indexes afterwards. Until that index
 // write, a Lookup that misses and a Pull wait for it, so an acknowledged write is always
 // readable. A write is acknowledged only once the fdatasync covering it returned OK; after
 // a failed fdatasync the store refuses every later write (read-only), as after a failed
 // index write (whose records are durable and acknowledged: the next Open indexes them).
-// Open() replays the vlog from min(headPointer, handlePointer).
+// Open() replays the vlog from min(headPointer, handlePointer) as RocksDB last flushed them
+// (after a crash, up to a memtable's worth of records; Close flushes).
 // GC, in a background thread at lower CPU priority, unlinks whole vlog files, drops whole
 // index files and compacts away the index keys left at or below the bound (RunGc).
 // Lookup is one index Get (whole-key bloom, data blocks with a hash index) and the record

@@ -9,9 +9,14 @@
 // Files rotate once the write offset reaches ValueLogOptions::file_bytes_max; the full file
 // gets its footer (maxTS = the largest index ts of its records, so GC can drop it whole).
 //
-// Open() repairs what a crash can leave: a torn or corrupt record at the tail of the last
-// file was never acknowledged (its group's fdatasync had not returned), so it is truncated
-// away. Bad bytes followed by a valid record, or in any earlier file, are real corruption and
+// The file being written is extended with zeros ahead of its records (kZeroFillAheadBytes
+// at a time), which the records then overwrite, so that an fdatasync need not write the
+// inode too; the zeros are cut before the footer and on a clean close, so closed files hold
+// upstream's bytes only.
+//
+// Open() repairs what a crash can leave: zeros written ahead at the end of the last file are
+// cut off, and a torn or corrupt record at its tail was never acknowledged (its group's
+// fdatasync had not returned), so it is truncated away. Bad bytes followed by a valid record, or in any earlier file, are real corruption and
 // Open fails with kCorruption. A non-last file without footer is scanned and finalized.
 //
 // Not for: indexing (the store's RocksDB does that) or deciding what to acknowledge (the
@@ -51,6 +56,9 @@ inline constexpr size_t kValuePointerBytes = 12;
 // A length field above this is treated as corruption instead of being allocated; a binlog
 // is bounded far below by the pump's gRPC message limit.
 inline constexpr uint64_t kRecordPayloadBytesMax = uint64_t{1} << 31;
+// Zeros written ahead of the file being appended, so that a durable write overwrites bytes
+// that exist instead of growing the file (ValueLog::ZeroFillAhead): ~18 rounds of 55 KB.
+inline constexpr uint64_t kZeroFillAheadBytes = uint64_t{1} << 20;
 
 struct ValuePointer {
   uint32_t fid = 0;
@@ -183,6 +191,8 @@ class ValueLog {
   Status FinalizeFile(File& file);
   Status CreateFile(uint32_t fid);
   Status Rotate();
+  Status ZeroFillAhead(uint64_t end);
+  Status CutZeroFill();
   Status Sync(int fd, const std::string& path);
   // Records `s` as the sticky failure (first one wins) and returns the sticky status.
   Status Break(const Status& s);
@@ -204,6 +214,9 @@ class ValueLog {
   std::shared_ptr<File> current_;
   // Only the appender writes these; End() reads them under files_mutex_.
   uint64_t write_offset_ = 0;
+  // Appender only: the current file's size; its bytes past write_offset_ are zeros written
+  // ahead (ZeroFillAhead).
+  uint64_t zeroed_end_ = 0;
   int64_t current_max_ts_ = 0;
   std::mutex sync_mutex_;  // one SyncTo at a time; held across its fdatasync
   mutable std::mutex state_mutex_;  // guards broken_, synced_; never held across I/O

@@ -128,6 +128,38 @@ TEST_F(ValueLogTest, RotatesWithFooterAndReadsBack) {
   EXPECT_EQ(seen, 20);
 }
 
+// The file being written is extended with zeros ahead of its records (so that a durable
+// write does not grow it); those zeros never stay: a clean close cuts them, and after a crash
+// Open cuts them off without counting them as a torn record, and appends where the records end.
+TEST_F(ValueLogTest, ZerosWrittenAheadAreNoPartOfTheFiles) {
+  const std::string crashed = dir_ + "/crashed";
+  std::string record;
+  AppendRecord("7", &record);
+  {
+    auto options = Options(dir_ + "/log");
+    options.file_bytes_max = kZeroFillAheadBytes * 4;
+    auto log = ValueLog::Open(options);
+    ASSERT_TRUE(log.ok());
+    ASSERT_TRUE((*log)->Append(record, 7).ok());
+    EXPECT_GT(fs::file_size(ValueLogFilePath(dir_ + "/log", 0)), record.size());
+    fs::copy(dir_ + "/log", crashed);  // the files as a crash right now would leave them
+  }
+  EXPECT_EQ(ReadFile(ValueLogFilePath(dir_ + "/log", 0)), record);
+  auto options = Options(crashed);
+  options.file_bytes_max = kZeroFillAheadBytes * 4;
+  auto log = ValueLog::Open(options);
+  ASSERT_TRUE(log.ok());
+  EXPECT_EQ((*log)->truncated_tail_bytes(), 0u);
+  EXPECT_EQ((*log)->End(), (ValuePointer{0, record.size()}));
+  std::string second;
+  AppendRecord("8", &second);
+  auto at = (*log)->Append(second, 8);
+  ASSERT_TRUE(at.ok());
+  EXPECT_EQ(*at, (ValuePointer{0, record.size()}));
+  log->reset();
+  EXPECT_EQ(ReadFile(ValueLogFilePath(crashed, 0)), record + second);
+}
+
 TEST_F(ValueLogTest, DeletesOnlyFinalizedFilesAtOrBelowTheBound) {
   auto log = ValueLog::Open(Options(dir_));
   ASSERT_TRUE(log.ok());
