@@ -96,14 +96,14 @@ Parsed ParseAt(std::string_view data, uint64_t pos) {
   return p;
 }
 
-// True if a valid record starts anywhere in data[from, end): then the bad bytes before it
-// are not a torn tail but damage in the middle of acknowledged data.
 // Just past the last non-zero byte at or after `from` (`from` if there is none).
 uint64_t NonZeroEnd(std::string_view data, uint64_t from) {
   const size_t last = data.find_last_not_of('\0');
   return last == std::string_view::npos || last < from ? from : last + 1;
 }
 
+// True if a valid record starts anywhere in data[from, end): then the bad bytes before it
+// are not a torn tail but damage in the middle of acknowledged data.
 bool ValidRecordStartsAfter(std::string_view data, uint64_t from) {
   std::string magic;
   PutFixed32(&magic, kRecordMagic);
