@@ -244,36 +244,34 @@ bool MemtablesHoldKeyIn(rocksdb::Iterator* memtables, const std::string& smalles
 }
 
 // The index files in [begin, end) whose distinct keys are exactly their table properties' count
-// of puts, sorted by key: files of L1 and below (L0 files may overlap each other) whose key range
-// meets no other file's and holds no memtable key, with puts only (no tombstones, merges or
-// range deletions). Within such a file every key is unique, as the store takes no snapshots
-// (flushes and compactions keep one entry per key), and no other copy of its keys exists (a
-// binlog written twice, or re-indexed by recovery, would put a second copy in a memtable or a
-// file whose range meets this one's). Files that do not qualify are left to the scan.
+// of puts, sorted by key: files of any level (L0 included: when compactions lag, most keys
+// wait there) whose key range meets no other file's and holds no memtable key, with puts only
+// (no tombstones, merges or range deletions). Within such a file every key is unique, as the
+// store takes no snapshots (flushes and compactions keep one entry per key), and no other
+// copy of its keys exists (a binlog written twice, or re-indexed by recovery, would put a
+// second copy in a memtable or a file whose range meets this one's). Files that do not
+// qualify are left to the scan.
 std::vector<IndexFileKeys> IsolatedIndexFiles(const rocksdb::ColumnFamilyMetaData& files,
                                               const rocksdb::TablePropertiesCollection& properties,
                                               rocksdb::Iterator* memtables,
                                               const rocksdb::Slice& begin,
                                               const rocksdb::Slice& end) {
-  struct Candidate {
-    const rocksdb::SstFileMetaData* file;
-    int level;
-  };
-  std::vector<Candidate> all;
+  std::vector<const rocksdb::SstFileMetaData*> all;
   for (const rocksdb::LevelMetaData& level : files.levels) {
-    for (const rocksdb::SstFileMetaData& file : level.files) all.push_back({&file, level.level});
+    for (const rocksdb::SstFileMetaData& file : level.files) all.push_back(&file);
   }
-  std::sort(all.begin(), all.end(), [](const Candidate& a, const Candidate& b) {
-    return a.file->smallestkey < b.file->smallestkey;
-  });
+  std::sort(all.begin(), all.end(),
+            [](const rocksdb::SstFileMetaData* a, const rocksdb::SstFileMetaData* b) {
+              return a->smallestkey < b->smallestkey;
+            });
   std::vector<IndexFileKeys> out;
   const std::string* reach = nullptr;  // the largest key of the files sorted before this one
   for (size_t i = 0; i < all.size(); ++i) {
-    const rocksdb::SstFileMetaData& file = *all[i].file;
+    const rocksdb::SstFileMetaData& file = *all[i];
     const bool meets_earlier = reach != nullptr && *reach >= file.smallestkey;
-    const bool meets_later = i + 1 < all.size() && all[i + 1].file->smallestkey <= file.largestkey;
+    const bool meets_later = i + 1 < all.size() && all[i + 1]->smallestkey <= file.largestkey;
     if (reach == nullptr || *reach < file.largestkey) reach = &file.largestkey;
-    if (all[i].level == 0 || meets_earlier || meets_later) continue;
+    if (meets_earlier || meets_later) continue;
     if (begin.compare(file.smallestkey) > 0 || end.compare(file.largestkey) <= 0) continue;
     const rocksdb::TableProperties* table = PropertiesOf(file, properties);
     if (table == nullptr || table->num_deletions != 0 || table->num_merge_operands != 0 ||
@@ -1257,7 +1255,9 @@ Status RocksDbBinlogStore::GcIndex(int64_t bound, int64_t* count, GcRoundReport*
   const std::string begin = TsKey(0);
   const std::string end = TsKey(bound + 1);  // exclusive
   rocksdb::Slice begin_slice(begin), end_slice(end);
-  // Exact count of the keys about to go, before the compaction filter may drop them.
+  // Exact count of the keys about to go, before the compaction filter may drop them: every
+  // write acknowledged before this round included (its index write may still be pending).
+  WaitForIndex(acked_rounds_.load(std::memory_order_acquire));
   const int64_t counted_before = *count;
   // A failed count (a read error) still lets the keys go: GC must not stall on a metric.
   if (!CountIndexKeys(begin_slice, end_slice, count, report).ok()) write_errors_.fetch_add(1);

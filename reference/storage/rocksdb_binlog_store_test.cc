@@ -423,6 +423,36 @@ TEST(RocksDbBinlogStore, GcCountsIndexKeysOfWholeFilesFromTheirProperties) {
   EXPECT_EQ(left.total, 2 * (kCount - kGone) - 1);
 }
 
+// The same while the keys wait in L0 files (compactions lagging behind ingest): an L0 file
+// whose range meets no other file's is counted from its properties too.
+TEST(RocksDbBinlogStore, GcCountsIndexKeysOfL0FilesFromTheirProperties) {
+  TempDir dir;
+  auto options = Options(dir.path());
+  options.sync = false;
+  options.index_write_buffer_bytes = 1 << 20;  // a few flushes, fewer than L0's trigger of 4
+  constexpr int kCount = 36'000;  // 72k keys: ~3 flushes of ~21k
+  constexpr int64_t kStepMs = 1'000;
+  auto ts_of = [](int i) { return Tso(1'000'000'000 + int64_t{i} * kStepMs); };
+  auto store = MustOpen(options);
+  for (int first = 0; first < kCount; first += 500) {
+    std::vector<binlog::Binlog> batch;
+    for (int i = first; i < first + 500; ++i) {
+      batch.push_back(Prewrite(ts_of(i), "v"));
+      batch.push_back(Commit(ts_of(i), ts_of(i) + 1));
+    }
+    ASSERT_TRUE(store->WriteBatch(batch).ok());
+  }
+  auto l0_files = store->IndexProperty("rocksdb.num-files-at-level0");
+  ASSERT_TRUE(l0_files.ok());
+  ASSERT_GE(std::stoi(*l0_files), 1);  // the setup this test is about
+  constexpr int kCut = 12'600;  // above the first flush's keys
+  constexpr int kGone = kCut - 600;  // the bound is ts_of(kCut) - 10 minutes
+  ASSERT_EQ(store->Gc(ts_of(kCut)), GcOutcome::kAccepted);
+  store->WaitForGc();
+  EXPECT_EQ(store->Stats().deleted_index_keys, 2 * kGone + 1);
+  EXPECT_GT(store->LastGcRound().keys_counted_from_files, 0);
+}
+
 // Binlogs written twice (a client's retry; recovery re-indexing does the same) put a second
 // copy of their index keys in newer files or the memtable: GC counts each key once.
 TEST(RocksDbBinlogStore, GcCountsIndexKeysWrittenTwiceOnce) {
