@@ -11,6 +11,7 @@
 #include <chrono>
 #include <climits>
 #include <ctime>
+#include <optional>
 #include <system_error>
 
 #include <rocksdb/cache.h>
@@ -19,6 +20,8 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/metadata.h>
+#include <rocksdb/options.h>
+#include <rocksdb/sst_file_reader.h>
 #include <rocksdb/table.h>
 #include <rocksdb/table_properties.h>
 #include <rocksdb/write_batch.h>
@@ -221,12 +224,21 @@ void EnrichFromPrewrite(const binlog::Binlog& prewrite, binlog::Binlog* commit) 
   commit->set_ddl_schema_state(prewrite.ddl_schema_state());
 }
 
-// An index file whose distinct keys are counted from its table properties, without a scan.
-struct IndexFileKeys {
-  std::string smallest;  // the file's smallest and largest key
-  std::string largest;
-  int64_t keys = 0;
+// A key range [first, last], both ends included.
+struct KeyRange {
+  std::string first;
+  std::string last;
 };
+
+// Index keys counted without a scan: `keys` distinct keys that live in the half-open key ranges
+// `skip` and nowhere else (the scan passes over those ranges).
+struct CountedKeys {
+  int64_t keys = 0;
+  std::vector<std::pair<std::string, std::string>> skip;  // [from, to), sorted, disjoint
+};
+
+// The smallest key after `key` (bytewise order).
+std::string KeyAfter(const std::string& key) { return key + '\0'; }
 
 // A file's table properties, or null if `properties` (read separately from the file set, so a
 // compaction may have replaced it meanwhile) does not hold them.
@@ -236,51 +248,96 @@ const rocksdb::TableProperties* PropertiesOf(const rocksdb::SstFileMetaData& fil
   return it == properties.end() ? nullptr : it->second.get();
 }
 
-// Whether `memtables` (an iterator over the memtables only) holds a key in [smallest, largest].
-bool MemtablesHoldKeyIn(rocksdb::Iterator* memtables, const std::string& smallest,
-                        const std::string& largest) {
-  memtables->Seek(smallest);
-  return memtables->Valid() && memtables->key().compare(largest) <= 0;
+void Extend(std::optional<KeyRange>* hull, const std::string& first, const std::string& last) {
+  if (!*hull) {
+    *hull = KeyRange{first, last};
+    return;
+  }
+  if (first < (*hull)->first) (*hull)->first = first;
+  if (last > (*hull)->last) (*hull)->last = last;
 }
 
-// The index files in [begin, end) whose distinct keys are exactly their table properties' count
-// of puts, sorted by key: files of any level (L0 included: when compactions lag, most keys
-// wait there) whose key range meets no other file's and holds no memtable key, with puts only
-// (no tombstones, merges or range deletions). Within such a file every key is unique, as the
-// store takes no snapshots (flushes and compactions keep one entry per key), and no other
-// copy of its keys exists (a binlog written twice, or re-indexed by recovery, would put a
-// second copy in a memtable or a file whose range meets this one's). Files that do not
-// qualify are left to the scan.
-std::vector<IndexFileKeys> IsolatedIndexFiles(const rocksdb::ColumnFamilyMetaData& files,
-                                              const rocksdb::TablePropertiesCollection& properties,
-                                              rocksdb::Iterator* memtables,
-                                              const rocksdb::Slice& begin,
-                                              const rocksdb::Slice& end) {
+// The smallest range holding every part of `file`'s range that another file's range meets and
+// every memtable key within it (`memtables` iterates the memtables only); none if nothing does.
+// Consecutive flushes overlap by a sliver (a prewrite indexed after a flush can be older than
+// that flush's newest commit), so this is usually a few keys at either end of the file.
+std::optional<KeyRange> ContestedHull(const std::vector<const rocksdb::SstFileMetaData*>& all,
+                                      const rocksdb::SstFileMetaData& file,
+                                      rocksdb::Iterator* memtables) {
+  std::optional<KeyRange> hull;
+  for (const rocksdb::SstFileMetaData* other : all) {
+    if (other == &file || other->smallestkey > file.largestkey ||
+        other->largestkey < file.smallestkey) {
+      continue;
+    }
+    Extend(&hull, std::max(other->smallestkey, file.smallestkey),
+           std::min(other->largestkey, file.largestkey));
+  }
+  memtables->Seek(file.smallestkey);
+  if (memtables->Valid() && memtables->key().compare(file.largestkey) <= 0) {
+    std::string first = memtables->key().ToString();
+    memtables->SeekForPrev(file.largestkey);
+    if (memtables->Valid()) Extend(&hull, first, memtables->key().ToString());
+  }
+  return hull;
+}
+
+// The keys of the index file at `path` within `range`, read from that file alone; -1 if it
+// cannot be read (a compaction may have deleted it since the file set was read).
+int64_t FileKeysIn(const std::string& path, const KeyRange& range) {
+  rocksdb::SstFileReader reader{rocksdb::Options()};
+  if (!reader.Open(path).ok()) return -1;
+  rocksdb::ReadOptions read_options;
+  read_options.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(reader.NewIterator(read_options));
+  int64_t keys = 0;
+  for (it->Seek(range.first); it->Valid() && it->key().compare(range.last) <= 0; it->Next()) {
+    ++keys;
+  }
+  return it->status().ok() ? keys : -1;
+}
+
+// Counts what it can of the index keys in [begin, end) from the table properties of the files
+// there: a file's puts (num_entries, for files with no tombstones, merges or range deletions)
+// are its distinct keys, as the store takes no snapshots (flushes and compactions keep one
+// entry per key). Those outside the file's contested hull (ContestedHull) exist nowhere else:
+// another copy of a key (a binlog written twice, or re-indexed by recovery) lies in a memtable
+// or a file whose range meets this one's. So the file's keys minus those in its hull (read
+// from the file alone) are counted here, and the scan passes over the parts outside the hull.
+CountedKeys CountFromFileProperties(const rocksdb::ColumnFamilyMetaData& files,
+                                    const rocksdb::TablePropertiesCollection& properties,
+                                    rocksdb::Iterator* memtables, const rocksdb::Slice& begin,
+                                    const rocksdb::Slice& end) {
   std::vector<const rocksdb::SstFileMetaData*> all;
   for (const rocksdb::LevelMetaData& level : files.levels) {
     for (const rocksdb::SstFileMetaData& file : level.files) all.push_back(&file);
   }
-  std::sort(all.begin(), all.end(),
-            [](const rocksdb::SstFileMetaData* a, const rocksdb::SstFileMetaData* b) {
-              return a->smallestkey < b->smallestkey;
-            });
-  std::vector<IndexFileKeys> out;
-  const std::string* reach = nullptr;  // the largest key of the files sorted before this one
-  for (size_t i = 0; i < all.size(); ++i) {
-    const rocksdb::SstFileMetaData& file = *all[i];
-    const bool meets_earlier = reach != nullptr && *reach >= file.smallestkey;
-    const bool meets_later = i + 1 < all.size() && all[i + 1]->smallestkey <= file.largestkey;
-    if (reach == nullptr || *reach < file.largestkey) reach = &file.largestkey;
-    if (meets_earlier || meets_later) continue;
-    if (begin.compare(file.smallestkey) > 0 || end.compare(file.largestkey) <= 0) continue;
-    const rocksdb::TableProperties* table = PropertiesOf(file, properties);
+  CountedKeys out;
+  for (const rocksdb::SstFileMetaData* file : all) {
+    if (begin.compare(file->smallestkey) > 0 || end.compare(file->largestkey) <= 0) continue;
+    const rocksdb::TableProperties* table = PropertiesOf(*file, properties);
     if (table == nullptr || table->num_deletions != 0 || table->num_merge_operands != 0 ||
         table->num_range_deletions != 0) {
       continue;
     }
-    if (MemtablesHoldKeyIn(memtables, file.smallestkey, file.largestkey)) continue;
-    out.push_back({file.smallestkey, file.largestkey, static_cast<int64_t>(table->num_entries)});
+    int64_t keys = static_cast<int64_t>(table->num_entries);
+    const std::optional<KeyRange> hull = ContestedHull(all, *file, memtables);
+    if (!hull) {
+      out.skip.emplace_back(file->smallestkey, KeyAfter(file->largestkey));
+    } else if (hull->first == file->smallestkey && hull->last == file->largestkey) {
+      continue;  // contested end to end: all of it is scanned
+    } else {
+      const int64_t contested = FileKeysIn(file->directory + "/" + file->relative_filename, *hull);
+      if (contested < 0) continue;
+      keys -= contested;
+      if (file->smallestkey < hull->first) out.skip.emplace_back(file->smallestkey, hull->first);
+      if (hull->last < file->largestkey) {
+        out.skip.emplace_back(KeyAfter(hull->last), KeyAfter(file->largestkey));
+      }
+    }
+    out.keys += keys;
   }
+  std::sort(out.skip.begin(), out.skip.end());
   return out;
 }
 
@@ -1287,12 +1344,12 @@ Status RocksDbBinlogStore::GcIndex(int64_t bound, int64_t* count, GcRoundReport*
   return FromRocks(s, "GC of the index");
 }
 
-// Adds the number of distinct index keys in [begin, end) to *count. Files counted from their
-// table properties (IsolatedIndexFiles) are skipped by the key-only scan that counts the rest
-// (values are 12 bytes, so the scan costs about as much as reading the keys once). On a store
-// that ingests in ts order that is most of the range: storage_bench's first GC counts 937k
-// keys and scans 88k of them (the L1 file meeting the L0 files, the file straddling the
-// bound, the memtable), where the scan of every key took ~0.1 s of the GC thread.
+// Adds the number of distinct index keys in [begin, end) to *count: what it can from the index
+// files' table properties (CountFromFileProperties), the rest by a key-only scan that passes
+// over the ranges counted that way (values are 12 bytes, so the scan costs about as much as
+// reading the keys once). On a store that ingests in ts order that is most of the range:
+// storage_bench's first GC counts 937k keys and scans 88k of them, where the scan of every
+// key took ~0.1 s of the GC thread.
 Status RocksDbBinlogStore::CountIndexKeys(const rocksdb::Slice& begin, const rocksdb::Slice& end,
                                           int64_t* count, GcRoundReport* report) {
   // The memtables are pinned before the file set is read: a flush in between puts their keys
@@ -1306,27 +1363,22 @@ Status RocksDbBinlogStore::CountIndexKeys(const rocksdb::Slice& begin, const roc
   rocksdb::TablePropertiesCollection properties;
   BINLOG_RETURN_IF_ERROR(
       FromRocks(db_->GetPropertiesOfAllTables(index_cf_, &properties), "index file properties"));
-  const std::vector<IndexFileKeys> isolated =
-      IsolatedIndexFiles(files, properties, memtables.get(), begin, end);
+  const CountedKeys counted = CountFromFileProperties(files, properties, memtables.get(), begin, end);
   BINLOG_RETURN_IF_ERROR(FromRocks(memtables->status(), "iterate index memtables"));
-  for (const IndexFileKeys& file : isolated) {
-    *count += file.keys;
-    report->keys_counted_from_files += file.keys;
-  }
+  *count += counted.keys;
+  report->keys_counted_from_files += counted.keys;
   rocksdb::ReadOptions read_options;
   read_options.fill_cache = false;
   read_options.verify_checksums = false;  // a count; nothing read here is served
   read_options.iterate_upper_bound = &end;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, index_cf_));
-  size_t next = 0;  // the first isolated file not wholly below the iterator's key
+  size_t next = 0;  // the first skipped range not wholly below the iterator's key
   for (it->Seek(begin); it->Valid();) {
     const rocksdb::Slice key = it->key();
-    while (next < isolated.size() && key.compare(isolated[next].largest) > 0) ++next;
-    if (next < isolated.size() && key.compare(isolated[next].smallest) >= 0) {
-      // Inside a counted file's range: only that file's keys (and keys written since) live here.
-      std::string past = isolated[next].largest;
-      past.push_back('\0');  // the smallest key after `largest`
-      it->Seek(past);
+    while (next < counted.skip.size() && key.compare(counted.skip[next].second) >= 0) ++next;
+    if (next < counted.skip.size() && key.compare(counted.skip[next].first) >= 0) {
+      // Counted already: only that file's keys (and keys written since) live here.
+      it->Seek(counted.skip[next].second);
       ++next;
       continue;
     }

@@ -382,9 +382,9 @@ TEST(RocksDbBinlogStore, GcLeavesNoIndexKeysAtOrBelowTheBound) {
 // GC's count of deleted index keys (binlog_pump_storage_deleted_kv_total) is exact where it
 // takes whole index files' counts from their table properties instead of scanning them: a
 // store large enough for several 8 MiB index files below the bound, reopened before GC (file
-// metadata then comes from the MANIFEST, not from the flush or compaction that wrote it), and
+// metadata then comes from the MANIFEST, not from the flush or compaction that wrote it), with
 // a key written after the reopen into the range of the oldest file, which that file's count
-// does not hold (a prewrite with an old start ts): the file must then be scanned.
+// does not hold (a prewrite with an old start ts), and a binlog of that file written again.
 TEST(RocksDbBinlogStore, GcCountsIndexKeysOfWholeFilesFromTheirProperties) {
   TempDir dir;
   auto options = Options(dir.path());
@@ -409,6 +409,9 @@ TEST(RocksDbBinlogStore, GcCountsIndexKeysOfWholeFilesFromTheirProperties) {
   }
   auto store = MustOpen(options);
   ASSERT_TRUE(store->Write(Prewrite(ts_of(10) + 7, "late")).ok());
+  // And a binlog written twice: its keys are in that file and in the memtable.
+  const binlog::Binlog again[] = {Prewrite(ts_of(20), "v"), Commit(ts_of(20), ts_of(20) + 1)};
+  ASSERT_TRUE(store->WriteBatch(again).ok());
   // The bound is ts_of(kCut) - 10 minutes = ts_of(kGone).
   constexpr int kCut = 400'000;
   constexpr int kGone = kCut - 600;
