@@ -11,7 +11,6 @@
 #include <chrono>
 #include <climits>
 #include <ctime>
-#include <optional>
 #include <system_error>
 
 #include <rocksdb/cache.h>
@@ -248,51 +247,54 @@ const rocksdb::TableProperties* PropertiesOf(const rocksdb::SstFileMetaData& fil
   return it == properties.end() ? nullptr : it->second.get();
 }
 
-void Extend(std::optional<KeyRange>* hull, const std::string& first, const std::string& last) {
-  if (!*hull) {
-    *hull = KeyRange{first, last};
-    return;
-  }
-  if (first < (*hull)->first) (*hull)->first = first;
-  if (last > (*hull)->last) (*hull)->last = last;
-}
-
-// The smallest range holding every part of `file`'s range that another file's range meets and
-// every memtable key within it (`memtables` iterates the memtables only); none if nothing does.
-// Consecutive flushes overlap by a sliver (a prewrite indexed after a flush can be older than
-// that flush's newest commit), so this is usually a few keys at either end of the file.
-std::optional<KeyRange> ContestedHull(const std::vector<const rocksdb::SstFileMetaData*>& all,
-                                      const rocksdb::SstFileMetaData& file,
-                                      rocksdb::Iterator* memtables) {
-  std::optional<KeyRange> hull;
+// The parts of `file`'s range that another file's range meets, and the span of the memtable
+// keys within it (`memtables` iterates the memtables only), merged, sorted. Consecutive
+// flushes overlap by a sliver (a prewrite indexed after a flush can be older than that
+// flush's newest commit), so these are usually a few keys at either end of the file.
+std::vector<KeyRange> ContestedParts(const std::vector<const rocksdb::SstFileMetaData*>& all,
+                                     const rocksdb::SstFileMetaData& file,
+                                     rocksdb::Iterator* memtables) {
+  std::vector<KeyRange> parts;
   for (const rocksdb::SstFileMetaData* other : all) {
     if (other == &file || other->smallestkey > file.largestkey ||
         other->largestkey < file.smallestkey) {
       continue;
     }
-    Extend(&hull, std::max(other->smallestkey, file.smallestkey),
-           std::min(other->largestkey, file.largestkey));
+    parts.push_back({std::max(other->smallestkey, file.smallestkey),
+                     std::min(other->largestkey, file.largestkey)});
   }
   memtables->Seek(file.smallestkey);
   if (memtables->Valid() && memtables->key().compare(file.largestkey) <= 0) {
     std::string first = memtables->key().ToString();
     memtables->SeekForPrev(file.largestkey);
-    if (memtables->Valid()) Extend(&hull, first, memtables->key().ToString());
+    if (memtables->Valid()) parts.push_back({std::move(first), memtables->key().ToString()});
   }
-  return hull;
+  std::sort(parts.begin(), parts.end(),
+            [](const KeyRange& a, const KeyRange& b) { return a.first < b.first; });
+  std::vector<KeyRange> merged;
+  for (KeyRange& part : parts) {
+    if (!merged.empty() && part.first <= merged.back().last) {
+      merged.back().last = std::max(merged.back().last, part.last);
+    } else {
+      merged.push_back(std::move(part));
+    }
+  }
+  return merged;
 }
 
-// The keys of the index file at `path` within `range`, read from that file alone; -1 if it
+// The keys of the index file at `path` within `parts`, read from that file alone; -1 if it
 // cannot be read (a compaction may have deleted it since the file set was read).
-int64_t FileKeysIn(const std::string& path, const KeyRange& range) {
+int64_t FileKeysIn(const std::string& path, const std::vector<KeyRange>& parts) {
   rocksdb::SstFileReader reader{rocksdb::Options()};
   if (!reader.Open(path).ok()) return -1;
   rocksdb::ReadOptions read_options;
   read_options.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(reader.NewIterator(read_options));
   int64_t keys = 0;
-  for (it->Seek(range.first); it->Valid() && it->key().compare(range.last) <= 0; it->Next()) {
-    ++keys;
+  for (const KeyRange& part : parts) {
+    for (it->Seek(part.first); it->Valid() && it->key().compare(part.last) <= 0; it->Next()) {
+      ++keys;
+    }
   }
   return it->status().ok() ? keys : -1;
 }
@@ -300,10 +302,11 @@ int64_t FileKeysIn(const std::string& path, const KeyRange& range) {
 // Counts what it can of the index keys in [begin, end) from the table properties of the files
 // there: a file's puts (num_entries, for files with no tombstones, merges or range deletions)
 // are its distinct keys, as the store takes no snapshots (flushes and compactions keep one
-// entry per key). Those outside the file's contested hull (ContestedHull) exist nowhere else:
-// another copy of a key (a binlog written twice, or re-indexed by recovery) lies in a memtable
-// or a file whose range meets this one's. So the file's keys minus those in its hull (read
-// from the file alone) are counted here, and the scan passes over the parts outside the hull.
+// entry per key). Those outside the file's contested parts (ContestedParts) exist nowhere
+// else: another copy of a key (a binlog written twice, or re-indexed by recovery) lies in a
+// memtable or a file whose range meets this one's. So the file's keys minus those in its
+// contested parts (read from the file alone) are counted here, and the scan passes over the
+// rest of its range.
 CountedKeys CountFromFileProperties(const rocksdb::ColumnFamilyMetaData& files,
                                     const rocksdb::TablePropertiesCollection& properties,
                                     rocksdb::Iterator* memtables, const rocksdb::Slice& begin,
@@ -320,21 +323,23 @@ CountedKeys CountFromFileProperties(const rocksdb::ColumnFamilyMetaData& files,
         table->num_range_deletions != 0) {
       continue;
     }
-    int64_t keys = static_cast<int64_t>(table->num_entries);
-    const std::optional<KeyRange> hull = ContestedHull(all, *file, memtables);
-    if (!hull) {
-      out.skip.emplace_back(file->smallestkey, KeyAfter(file->largestkey));
-    } else if (hull->first == file->smallestkey && hull->last == file->largestkey) {
+    const std::vector<KeyRange> contested = ContestedParts(all, *file, memtables);
+    if (contested.size() == 1 && contested[0].first == file->smallestkey &&
+        contested[0].last == file->largestkey) {
       continue;  // contested end to end: all of it is scanned
-    } else {
-      const int64_t contested = FileKeysIn(file->directory + "/" + file->relative_filename, *hull);
-      if (contested < 0) continue;
-      keys -= contested;
-      if (file->smallestkey < hull->first) out.skip.emplace_back(file->smallestkey, hull->first);
-      if (hull->last < file->largestkey) {
-        out.skip.emplace_back(KeyAfter(hull->last), KeyAfter(file->largestkey));
-      }
     }
+    const int64_t contested_keys =
+        contested.empty() ? 0 : FileKeysIn(file->directory + "/" + file->relative_filename,
+                                           contested);
+    if (contested_keys < 0) continue;
+    const int64_t keys = static_cast<int64_t>(table->num_entries) - contested_keys;
+    // The file's range outside the contested parts: [from, to) pieces.
+    std::string from = file->smallestkey;
+    for (const KeyRange& part : contested) {
+      if (from < part.first) out.skip.emplace_back(from, part.first);
+      from = KeyAfter(part.last);
+    }
+    if (from <= file->largestkey) out.skip.emplace_back(from, KeyAfter(file->largestkey));
     out.keys += keys;
   }
   std::sort(out.skip.begin(), out.skip.end());
