@@ -31,7 +31,9 @@
 // index write (whose records are durable and acknowledged: the next Open indexes them).
 // Open() replays the vlog from min(headPointer, handlePointer).
 // GC, in a background thread at lower CPU priority, unlinks whole vlog files, drops whole
-// index files and compacts away the index keys left at or below the bound (RunGc).
+// index files and compacts away the index keys left at or below the bound (RunGc); it counts
+// the keys it deletes exactly, from the index files' table properties where no other file or
+// memtable key meets a file's range, by a key-only scan elsewhere (CountIndexKeys).
 // Lookup is one index Get (whole-key bloom, data blocks with a hash index) and the record
 // checked and decoded in place: from the shared read-only mapping of a finalized vlog file,
 // or read with pread from the file being written.
