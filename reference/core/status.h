@@ -48,9 +48,21 @@ class [[nodiscard]] Status {
     return {StatusCode::kResourceExhausted, std::move(m)};
   }
 
+  // A status whose message is `message` itself, referred to rather than copied: for answers
+  // given on hot paths (a store's "not found" miss), where copying a message longer than the
+  // string's inline buffer would cost a heap allocation per call. `message` must outlive every
+  // copy of the status (a string of static storage duration).
+  static Status WithStaticMessage(StatusCode code, const std::string& message) {
+    Status status;
+    status.code_ = code;
+    status.static_message_ = &message;
+    return status;
+  }
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
-  const std::string& message() const { return message_; }
+  const std::string& message() const {
+    return static_message_ != nullptr ? *static_message_ : message_;
+  }
   // "<CodeName>: <message>", for logs and test failure output.
   std::string ToString() const;
 
@@ -60,6 +72,7 @@ class [[nodiscard]] Status {
  private:
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
+  const std::string* static_message_ = nullptr;  // if set, the message instead of message_
 };
 
 // A value or the Status explaining why there is none.

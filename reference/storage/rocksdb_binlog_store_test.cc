@@ -379,6 +379,111 @@ TEST(RocksDbBinlogStore, GcLeavesNoIndexKeysAtOrBelowTheBound) {
   EXPECT_EQ(left.total, 2 * (kCount - kGone) - 1);  // the Prewrite of kGone went too
 }
 
+// GC's count of deleted index keys (binlog_pump_storage_deleted_kv_total) is exact where it
+// takes whole index files' counts from their table properties instead of scanning them: a
+// store large enough for several 8 MiB index files below the bound, reopened before GC (file
+// metadata then comes from the MANIFEST, not from the flush or compaction that wrote it), with
+// a key written after the reopen into the range of the oldest file, which that file's count
+// does not hold (a prewrite with an old start ts), and a binlog of that file written again.
+TEST(RocksDbBinlogStore, GcCountsIndexKeysOfWholeFilesFromTheirProperties) {
+  TempDir dir;
+  auto options = Options(dir.path());
+  options.sync = false;
+  // Many flushes, so that compactions move the older keys into L1's 8 MiB files.
+  options.index_write_buffer_bytes = 1 << 20;
+  constexpr int kCount = 450'000;  // 900k index keys: ~25 MB of index files
+  constexpr int kPairsPerWrite = 500;
+  constexpr int64_t kStepMs = 1'000;
+  auto ts_of = [](int i) { return Tso(1'000'000'000 + int64_t{i} * kStepMs); };
+  {
+    auto store = MustOpen(options);
+    std::vector<binlog::Binlog> batch;
+    for (int i = 0; i < kCount; ++i) {
+      batch.push_back(Prewrite(ts_of(i), "v"));
+      batch.push_back(Commit(ts_of(i), ts_of(i) + 1));
+      if (batch.size() == 2 * kPairsPerWrite) {
+        ASSERT_TRUE(store->WriteBatch(batch).ok());
+        batch.clear();
+      }
+    }
+  }
+  auto store = MustOpen(options);
+  ASSERT_TRUE(store->Write(Prewrite(ts_of(10) + 7, "late")).ok());
+  // And a binlog written twice: its keys are in that file and in the memtable.
+  const binlog::Binlog again[] = {Prewrite(ts_of(20), "v"), Commit(ts_of(20), ts_of(20) + 1)};
+  ASSERT_TRUE(store->WriteBatch(again).ok());
+  // The bound is ts_of(kCut) - 10 minutes = ts_of(kGone).
+  constexpr int kCut = 400'000;
+  constexpr int kGone = kCut - 600;
+  ASSERT_EQ(store->Gc(ts_of(kCut)), GcOutcome::kAccepted);
+  store->WaitForGc();
+  EXPECT_EQ(store->Stats().deleted_index_keys, 2 * kGone + 1 + 1);  // + the late prewrite
+  EXPECT_GT(store->LastGcRound().keys_counted_from_files, 0);
+  EXPECT_TRUE(store->Lookup(ts_of(kGone + 1)).ok());
+  ASSERT_TRUE(store->Close().ok());
+  const IndexKeyCount left = CountIndexKeys(dir.path(), ts_of(kGone));
+  EXPECT_EQ(left.at_or_below, 0);
+  EXPECT_EQ(left.total, 2 * (kCount - kGone) - 1);
+}
+
+// The same while the keys wait in L0 files (compactions lagging behind ingest): an L0 file
+// whose range meets no other file's is counted from its properties too.
+TEST(RocksDbBinlogStore, GcCountsIndexKeysOfL0FilesFromTheirProperties) {
+  TempDir dir;
+  auto options = Options(dir.path());
+  options.sync = false;
+  options.index_write_buffer_bytes = 1 << 20;  // a few flushes, fewer than L0's trigger of 4
+  constexpr int kCount = 36'000;  // 72k keys: ~3 flushes of ~21k
+  constexpr int64_t kStepMs = 1'000;
+  auto ts_of = [](int i) { return Tso(1'000'000'000 + int64_t{i} * kStepMs); };
+  auto store = MustOpen(options);
+  for (int first = 0; first < kCount; first += 500) {
+    std::vector<binlog::Binlog> batch;
+    for (int i = first; i < first + 500; ++i) {
+      batch.push_back(Prewrite(ts_of(i), "v"));
+      batch.push_back(Commit(ts_of(i), ts_of(i) + 1));
+    }
+    ASSERT_TRUE(store->WriteBatch(batch).ok());
+  }
+  auto l0_files = store->IndexProperty("rocksdb.num-files-at-level0");
+  ASSERT_TRUE(l0_files.ok());
+  ASSERT_GE(std::stoi(*l0_files), 1);  // the setup this test is about
+  constexpr int kCut = 12'600;  // above the first flush's keys
+  constexpr int kGone = kCut - 600;  // the bound is ts_of(kCut) - 10 minutes
+  ASSERT_EQ(store->Gc(ts_of(kCut)), GcOutcome::kAccepted);
+  store->WaitForGc();
+  EXPECT_EQ(store->Stats().deleted_index_keys, 2 * kGone + 1);
+  EXPECT_GT(store->LastGcRound().keys_counted_from_files, 0);
+}
+
+// Binlogs written twice (a client's retry; recovery re-indexing does the same) put a second
+// copy of their index keys in newer files or the memtable: GC counts each key once.
+TEST(RocksDbBinlogStore, GcCountsIndexKeysWrittenTwiceOnce) {
+  TempDir dir;
+  auto options = Options(dir.path());
+  options.sync = false;
+  options.index_write_buffer_bytes = 64 << 10;  // RocksDB's smallest: many index files
+  constexpr int kCount = 6000;
+  constexpr int64_t kStepMs = 1'000;
+  auto ts_of = [](int i) { return Tso(1'000'000'000 + i * kStepMs); };
+  auto write_pair = [&](RocksDbBinlogStore* store, int i) {
+    const binlog::Binlog pair[] = {Prewrite(ts_of(i), "v"), Commit(ts_of(i), ts_of(i) + 1)};
+    ASSERT_TRUE(store->WriteBatch(pair).ok());
+  };
+  {
+    auto store = MustOpen(options);
+    for (int i = 0; i < kCount; ++i) write_pair(store.get(), i);
+    for (int i : {10, 2000, 4399}) write_pair(store.get(), i);
+  }
+  auto store = MustOpen(options);
+  for (int i : {20, 3000, 5500}) write_pair(store.get(), i);
+  // The bound is ts_of(5000) - 10 minutes = ts_of(4400): P and C of 0..4399 and P of 4400.
+  constexpr int kGone = 4400;
+  ASSERT_EQ(store->Gc(ts_of(5000)), GcOutcome::kAccepted);
+  store->WaitForGc();
+  EXPECT_EQ(store->Stats().deleted_index_keys, 2 * kGone + 1);
+}
+
 // TiDB rollbacks share index key 0 (upstream): it is served until GC, survives reopen, and
 // GC deletes and counts it like upstream's "ts:0 .. ts:bound" range.
 TEST(RocksDbBinlogStore, RollbackKeyZeroSurvivesReopenAndGoesWithGc) {
