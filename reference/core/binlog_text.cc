@@ -18,6 +18,7 @@
 #include "reference/core/binlog_codec.h"
 #include "reference/core/octal_escape.h"
 #include "reference/core/utf8.h"
+#include "reference/core/wire_cursor.h"
 
 namespace tidb_binlog {
 namespace {
@@ -307,67 +308,12 @@ class TextPrinter {
 // (what the parser reads exactly), `sequence` values that fit in 0..INT32_MAX. Every plain
 // value decodes (DecodePrewriteValue succeeds), to the message the walk prints.
 
-// Field numbers of binlog.proto's PrewriteValue and TableMutation.
-constexpr uint32_t kPrewriteSchemaVersionField = 1;
-constexpr uint32_t kPrewriteMutationsField = 2;
-constexpr uint32_t kMutationTableIdField = 1;
-constexpr uint32_t kMutationInsertedRowsField = 2;
-constexpr uint32_t kMutationUpdatedRowsField = 3;
-constexpr uint32_t kMutationDeletedIdsField = 4;
-constexpr uint32_t kMutationDeletedPksField = 5;
-constexpr uint32_t kMutationDeletedRowsField = 6;
-constexpr uint32_t kMutationSequenceField = 7;
-
-// Protobuf wire format: a tag is (field number << 3) | wire type.
-constexpr int kTagWireTypeBits = 3;
-constexpr uint32_t kWireTypeVarint = 0;
-constexpr uint32_t kWireTypeLengthDelimited = 2;
-// A varint is at most ten bytes (64 bits, seven a byte); the tenth carries only bit 63.
-constexpr int kVarintBytesMax = 10;
-constexpr uint8_t kVarintLastByteMax = 1;
-// protobuf's parser takes sizes as an int: anything larger is left to it (it refuses).
-constexpr size_t kWalkBytesMax = static_cast<size_t>(std::numeric_limits<int>::max());
-
-// A read position in the encoded value.
-struct WireCursor {
-  const uint8_t* at;
-  const uint8_t* end;
-
-  bool AtEnd() const { return at == end; }
-
-  bool ReadVarint(uint64_t* value) {
-    uint64_t result = 0;
-    for (int i = 0; i < kVarintBytesMax && at != end; ++i) {
-      const uint8_t byte = *at++;
-      result |= static_cast<uint64_t>(byte & 0x7f) << (7 * i);
-      if (byte < 0x80) {
-        if (i == kVarintBytesMax - 1 && byte > kVarintLastByteMax) return false;
-        *value = result;
-        return true;
-      }
-    }
-    return false;  // truncated, or longer than ten bytes
-  }
-
-  // A length-delimited payload: its bounds, and the cursor moved past it.
-  bool ReadPayload(WireCursor* payload) {
-    uint64_t length = 0;
-    if (!ReadVarint(&length) || length > static_cast<uint64_t>(end - at)) return false;
-    *payload = WireCursor{at, at + length};
-    at += length;
-    return true;
-  }
-
-  // The next field's number and wire type, if its number is >= `min_number` (the plain
-  // shape's order).
-  bool ReadTag(uint32_t min_number, uint32_t* number, uint32_t* wire_type) {
-    uint64_t tag = 0;
-    if (!ReadVarint(&tag) || tag > std::numeric_limits<uint32_t>::max()) return false;
-    *number = static_cast<uint32_t>(tag >> kTagWireTypeBits);
-    *wire_type = static_cast<uint32_t>(tag) & ((1u << kTagWireTypeBits) - 1);
-    return *number >= min_number;
-  }
-};
+// The next field's number and wire type, if its number is >= `min_number` (the plain
+// shape's order).
+bool ReadOrderedTag(WireCursor* in, uint32_t min_number, uint32_t* number,
+                    uint32_t* wire_type) {
+  return in->ReadTag(number, wire_type) && *number >= min_number;
+}
 
 // Walks one TableMutation, calling the visitor per printed item; false if not plain.
 template <typename Visitor>
@@ -376,7 +322,7 @@ bool WalkMutation(WireCursor in, Visitor& visitor) {
   while (!in.AtEnd()) {
     uint32_t number = 0;
     uint32_t wire_type = 0;
-    if (!in.ReadTag(min_number, &number, &wire_type)) return false;
+    if (!ReadOrderedTag(&in, min_number, &number, &wire_type)) return false;
     min_number = number;
     uint64_t varint = 0;
     WireCursor payload{};
@@ -414,14 +360,14 @@ bool WalkMutation(WireCursor in, Visitor& visitor) {
 // Walks a PrewriteValue (see WalkMutation).
 template <typename Visitor>
 bool WalkPrewriteValue(std::string_view value, Visitor& visitor) {
-  if (value.size() > kWalkBytesMax) return false;
+  if (value.size() > kWireWalkBytesMax) return false;
   const auto* data = reinterpret_cast<const uint8_t*>(value.data());
   WireCursor in{data, data + value.size()};
   uint32_t min_number = kPrewriteSchemaVersionField;
   while (!in.AtEnd()) {
     uint32_t number = 0;
     uint32_t wire_type = 0;
-    if (!in.ReadTag(min_number, &number, &wire_type)) return false;
+    if (!ReadOrderedTag(&in, min_number, &number, &wire_type)) return false;
     if (number == kPrewriteSchemaVersionField && wire_type == kWireTypeVarint) {
       uint64_t version = 0;
       if (!in.ReadVarint(&version)) return false;
