@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <memory>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -174,6 +175,22 @@ double IngestRate(GcStore* s, const std::vector<Dataset>& chunks, const std::ato
   return bytes / kBytesPerMegabyte / (NowSeconds() - start);
 }
 
+// The store's own timing of each GC step, as info counters named `prefix` + step: where
+// G1's (prefix "gc_") and G3's ("g3_gc_") GC time goes.
+void ReportGcSteps(const GcRoundReport& round, const std::string& prefix,
+                   benchmark::State& state) {
+  state.counters[prefix + "vlog_unlink_s"] = round.vlog_unlink_seconds;
+  state.counters[prefix + "count_keys_s"] = round.count_keys_seconds;
+  state.counters[prefix + "delete_files_s"] = round.delete_files_in_range_seconds;
+  state.counters[prefix + "compact_s"] = round.compact_range_seconds;
+  // Index keys GC counted by a scan (the rest came from whole files' table properties).
+  state.counters[prefix + "keys_scanned"] =
+      static_cast<double>(round.counted_keys - round.keys_counted_from_files);
+  state.counters[prefix + "keys_counted"] = static_cast<double>(round.counted_keys);
+  state.counters[prefix + "index_cpu_s"] = round.index_cpu_seconds;
+  state.counters[prefix + "vlog_unlink_cpu_s"] = round.vlog_unlink_cpu_seconds;
+}
+
 // G3: ingest alone, ingest while GC to the second cut runs, ingest alone.
 void MeasureIngestDuringGc(GcStore* s, int64_t gc_ts, benchmark::State& state) {
   const int64_t phase_bytes = s->written_bytes * kConcurrentIngestPercent / 100;
@@ -190,35 +207,13 @@ void MeasureIngestDuringGc(GcStore* s, int64_t gc_ts, benchmark::State& state) {
   });
   const double with_gc = IngestRate(s, during, &gc_done);
   gc.join();
-  // The second round's own steps (info: what G3's GC spent its time on).
-  const GcRoundReport round = s->store->LastGcRound();
-  state.counters["g3_gc_count_keys_s"] = round.count_keys_seconds;
-  state.counters["g3_gc_compact_s"] = round.compact_range_seconds;
-  state.counters["g3_gc_vlog_unlink_s"] = round.vlog_unlink_seconds;
-  state.counters["g3_gc_index_cpu_s"] = round.index_cpu_seconds;
-  state.counters["g3_gc_vlog_unlink_cpu_s"] = round.vlog_unlink_cpu_seconds;
-  state.counters["g3_gc_keys_scanned"] =
-      static_cast<double>(round.counted_keys - round.keys_counted_from_files);
+  ReportGcSteps(s->store->LastGcRound(), "g3_gc_", state);
   const double alone_after = IngestRate(s, after, nullptr);
   const double alone = (alone_before + alone_after) / 2;
   state.counters["ingest_alone_MBps"] = alone;
   state.counters["ingest_during_gc_MBps"] = with_gc;
   state.counters["ratio_ingest_during_gc"] = with_gc / alone;  // G3 goal >= 0.8
   if (outcome != GcOutcome::kAccepted) Fail(state, "second GC was refused");
-}
-
-// The store's own timing of each GC step (info counters: where G1's time goes).
-void ReportGcSteps(const GcRoundReport& round, benchmark::State& state) {
-  state.counters["gc_vlog_unlink_s"] = round.vlog_unlink_seconds;
-  state.counters["gc_count_keys_s"] = round.count_keys_seconds;
-  state.counters["gc_delete_files_s"] = round.delete_files_in_range_seconds;
-  state.counters["gc_compact_s"] = round.compact_range_seconds;
-  // Index keys GC counted by a scan (the rest came from whole files' table properties).
-  state.counters["gc_keys_scanned"] =
-      static_cast<double>(round.counted_keys - round.keys_counted_from_files);
-  state.counters["gc_keys_counted"] = static_cast<double>(round.counted_keys);
-  state.counters["gc_index_cpu_s"] = round.index_cpu_seconds;
-  state.counters["gc_vlog_unlink_cpu_s"] = round.vlog_unlink_cpu_seconds;
 }
 
 void BM_Gc(benchmark::State& state) {
@@ -247,7 +242,7 @@ void BM_Gc(benchmark::State& state) {
     const ReadLatencies post_warm = TimeReads(&s, gc_ts, live);
     state.counters["pull_post_warm_us"] = post_warm.pull_us;
     state.counters["lookup_post_warm_us"] = post_warm.lookup_us;
-    ReportGcSteps(s.store->LastGcRound(), state);
+    ReportGcSteps(s.store->LastGcRound(), "gc_", state);
     state.SetIterationTime(std::max(gc_seconds, 0.0));
     state.counters["store_MB"] = du_before / kBytesPerMegabyte;
     state.counters["ingest_s"] = ingest_seconds;
