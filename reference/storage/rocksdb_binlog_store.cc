@@ -18,6 +18,7 @@
 #include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/metadata.h>
 #include <rocksdb/options.h>
 #include <rocksdb/sst_file_reader.h>
@@ -170,6 +171,32 @@ const rocksdb::ReadOptions& IndexReadOptions() {
   static const rocksdb::ReadOptions options;
   return options;
 }
+
+// Point reads of index keys below every key in the index memtables: RocksDB reads only
+// the index files, skipping the memtables' bloom probes (a miss's largest cost after the
+// files' own filter). kPersistedTier skips memtables because index writes skip the WAL.
+const rocksdb::ReadOptions& BelowMemtablesReadOptions() {
+  static const rocksdb::ReadOptions options = [] {
+    rocksdb::ReadOptions o;
+    o.read_tier = rocksdb::kPersistedTier;
+    return o;
+  }();
+  return options;
+}
+
+// Tells the writer thread that a flush moved memtable keys into files, so that it may
+// raise memtable_floor_ (RaiseMemtableFloor).
+class FlushListener final : public rocksdb::EventListener {
+ public:
+  explicit FlushListener(std::shared_ptr<std::atomic<bool>> flushed)
+      : flushed_(std::move(flushed)) {}
+  void OnFlushCompleted(rocksdb::DB* /*db*/, const rocksdb::FlushJobInfo& /*info*/) override {
+    flushed_->store(true, std::memory_order_release);
+  }
+
+ private:
+  std::shared_ptr<std::atomic<bool>> flushed_;
+};
 
 // The write path's index writes skip RocksDB's WAL: the fdatasync'ed value log is the log.
 // Each index write carries headPointer and handlePointer with its entries, and atomic_flush
@@ -462,6 +489,7 @@ Result<std::unique_ptr<RocksDbBinlogStore>> RocksDbBinlogStore::Open(
   store->vlog_ = std::move(vlog).value();
   BINLOG_RETURN_IF_ERROR(store->Recover());
   BINLOG_RETURN_IF_ERROR(store->LoadMaxIndexTs());
+  store->RaiseMemtableFloor();
   store->RefreshSpace(/*force=*/true);
   store->writer_thread_ = std::thread([s = store.get()] { s->WriterLoop(); });
   if (options.sync) store->sync_thread_ = std::thread([s = store.get()] { s->SyncLoop(); });
@@ -520,6 +548,7 @@ Status RocksDbBinlogStore::OpenIndex() {
   // The index and the meta keys that say how far it reaches are flushed together, so a
   // lost WAL tail can never leave meta ahead of the index.
   db_options.atomic_flush = true;
+  db_options.listeners.push_back(std::make_shared<FlushListener>(index_flushed_));
   const std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, meta_options}, {kIndexColumnFamily, index_options}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -630,6 +659,28 @@ Status RocksDbBinlogStore::LoadMaxIndexTs() {
   }
   max_index_ts_.store(std::max(int64_t{0}, ts));
   return Status::Ok();
+}
+
+void RocksDbBinlogStore::RaiseMemtableFloor() {
+  // Cleared first: a flush completing during the scan below sets it again, and a scan that
+  // still saw that flush's memtable only yields a lower (safe) floor.
+  index_flushed_->store(false, std::memory_order_relaxed);
+  rocksdb::ReadOptions memtables;
+  memtables.read_tier = rocksdb::kMemtableTier;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(memtables, index_cf_));
+  it->SeekToFirst();
+  int64_t floor = INT64_MAX;
+  if (!it->status().ok() || (it->Valid() && !DecodeTsKey(it->key(), &floor))) {
+    floor = INT64_MIN;  // unknown: every read looks at the memtables
+  }
+  memtable_floor_.store(floor, std::memory_order_release);
+}
+
+const rocksdb::ReadOptions& RocksDbBinlogStore::IndexReadOptionsFor(int64_t ts) const {
+  // The rollback key lives in the meta family, whose writes keep their WAL.
+  return ts != kRollbackIndexTs && ts < memtable_floor_.load(std::memory_order_acquire)
+             ? BelowMemtablesReadOptions()
+             : IndexReadOptions();
 }
 
 uint64_t RocksDbBinlogStore::recovered_truncated_bytes() const {
@@ -1064,6 +1115,15 @@ void RocksDbBinlogStore::WriteIndex(const Group& last) {
   // its last value.
   std::stable_sort(entries.begin(), entries.end(),
                    [](const IndexEntry& a, const IndexEntry& b) { return a.ts < b.ts; });
+  // memtable_floor_: raised after a flush, then lowered to this write's least index key
+  // before the write (the rollback key is the meta family's).
+  if (index_flushed_->load(std::memory_order_acquire)) RaiseMemtableFloor();
+  const auto least = std::find_if(entries.begin(), entries.end(), [](const IndexEntry& e) {
+    return e.ts != kRollbackIndexTs;
+  });
+  if (least != entries.end() && least->ts < memtable_floor_.load(std::memory_order_relaxed)) {
+    memtable_floor_.store(least->ts, std::memory_order_release);
+  }
   rocksdb::WriteBatch batch;
   for (const IndexEntry& entry : entries) {
     batch.Put(FamilyOf(entry.ts), TsKey(entry.ts), entry.pointer.Encode());
@@ -1117,7 +1177,7 @@ void RocksDbBinlogStore::Acknowledge(const std::vector<std::unique_ptr<Group>>& 
 Result<binlog::Binlog> RocksDbBinlogStore::ReadIndexed(int64_t ts, size_t* payload_bytes) {
   rocksdb::PinnableSlice value;
   rocksdb::Status s =
-      db_->Get(IndexReadOptions(), FamilyOf(ts), TsKey(ts), &value);
+      db_->Get(IndexReadOptionsFor(ts), FamilyOf(ts), TsKey(ts), &value);
   if (s.IsNotFound()) return BinlogNotFound();
   if (!s.ok()) {
     read_errors_.fetch_add(1);

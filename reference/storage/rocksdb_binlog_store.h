@@ -36,7 +36,8 @@
 // index files and compacts away the index keys left at or below the bound (RunGc); it counts
 // the keys it deletes exactly, from the index files' table properties where no other file or
 // memtable key meets a file's range, by a key-only scan elsewhere (CountIndexKeys).
-// Lookup is one index Get (whole-key bloom, data blocks with a hash index) and the record
+// Lookup is one index Get (whole-key bloom, data blocks with a hash index; a ts below every
+// key in the index memtables skips them, memtable_floor_) and the record
 // checked and decoded in place: from the shared read-only mapping of a finalized vlog file,
 // or read with pread from the file being written.
 //
@@ -64,6 +65,7 @@ namespace rocksdb {
 class ColumnFamilyHandle;
 class DB;
 class Slice;
+struct ReadOptions;
 }
 
 namespace tidb_binlog {
@@ -201,6 +203,11 @@ class RocksDbBinlogStore final : public BinlogStore {
   Status LoadMeta();
   Status Recover();
   Status LoadMaxIndexTs();
+  // Sets memtable_floor_ to the smallest key in the index memtables (INT64_MAX if none).
+  // Writer thread, or Open before it starts: no index key may be inserted meanwhile.
+  void RaiseMemtableFloor();
+  // The options of a point read of index key `ts` (see memtable_floor_).
+  const rocksdb::ReadOptions& IndexReadOptionsFor(int64_t ts) const;
   Status PrepareRequest(std::span<const binlog::Binlog> binlogs, Request* request);
   Status Enqueue(std::span<const binlog::Binlog> binlogs);
   Status CheckSpace(std::span<const binlog::Binlog> binlogs);
@@ -289,6 +296,13 @@ class RocksDbBinlogStore final : public BinlogStore {
   std::atomic<int64_t> max_commit_ts_{0};
   // Largest index key ever written (writer thread; Open). Lookup answers kNotFound above it.
   std::atomic<int64_t> max_index_ts_{0};
+  // Every key in the index memtables (mutable and immutable) is at least this, so a point
+  // read of a smaller ts skips them (MemtableFloorReadOptions). Only the writer thread (and
+  // Open, before it starts) inserts index keys: it lowers the floor before each index write
+  // and raises it to the memtables' smallest key after a flush (index_flushed_, set by a
+  // RocksDB listener). INT64_MIN (read every memtable) until Open has computed it.
+  std::atomic<int64_t> memtable_floor_{INT64_MIN};
+  std::shared_ptr<std::atomic<bool>> index_flushed_ = std::make_shared<std::atomic<bool>>(false);
   std::atomic<int64_t> gc_ts_{0};
   std::atomic<int64_t> gc_bound_{INT64_MIN};  // Lookup answers kNotFound at or below it
   std::atomic<int64_t> done_gc_ts_{0};

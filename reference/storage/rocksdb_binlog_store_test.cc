@@ -484,6 +484,63 @@ TEST(RocksDbBinlogStore, GcCountsIndexKeysWrittenTwiceOnce) {
   EXPECT_EQ(store->Stats().deleted_index_keys, 2 * kGone + 1);
 }
 
+// Point reads of keys below every key in the index memtables skip the memtables: a late key
+// below that floor (a prewrite with an old start_ts) must still be found at once, across
+// flushes (many: RocksDB's smallest write buffer) and a reopen, and misses stay misses.
+TEST(RocksDbBinlogStore, LateKeysBelowTheFlushedOnesAreFound) {
+  TempDir dir;
+  auto options = Options(dir.path());
+  options.sync = false;
+  options.index_write_buffer_bytes = 64 << 10;
+  constexpr int kCount = 6000;
+  constexpr int64_t kStepMs = 1'000;
+  auto ts_of = [](int i) { return Tso(1'000'000'000 + i * kStepMs); };
+  std::vector<int64_t> written;
+  auto write = [&](RocksDbBinlogStore* store, int64_t start) {
+    const binlog::Binlog pair[] = {Prewrite(start, "v"), Commit(start, start + 1)};
+    ASSERT_TRUE(store->WriteBatch(pair).ok());
+    written.insert(written.end(), {start, start + 1});
+  };
+  // Big batches: a flush completes while the next batch's keys fill the new memtable, so
+  // the floor is raised with many keys in the memtables.
+  constexpr int kPairsPerBatch = 500;
+  auto write_many = [&](RocksDbBinlogStore* store, int from, int to) {
+    std::vector<binlog::Binlog> batch;
+    for (int i = from; i < to; ++i) {
+      batch.push_back(Prewrite(ts_of(i), "v"));
+      batch.push_back(Commit(ts_of(i), ts_of(i) + 1));
+      written.insert(written.end(), {ts_of(i), ts_of(i) + 1});
+      if (batch.size() == 2 * kPairsPerBatch || i + 1 == to) {
+        ASSERT_TRUE(store->WriteBatch(batch).ok());
+        batch.clear();
+      }
+    }
+  };
+  auto expect_all_found = [&](RocksDbBinlogStore* store) {
+    for (int64_t ts : written) ASSERT_TRUE(store->Lookup(ts).ok()) << ts;
+    for (int64_t ts : {ts_of(7) + 5, ts_of(4321) + 5}) {
+      EXPECT_EQ(store->Lookup(ts).status().code(), StatusCode::kNotFound) << ts;
+    }
+  };
+  {
+    auto store = MustOpen(options);
+    write_many(store.get(), 0, kCount);
+    expect_all_found(store.get());
+    for (int i : {5999, 2500, 10}) {  // each below everything written since the last flush
+      write(store.get(), ts_of(i) + 2);
+      ASSERT_TRUE(store->Lookup(ts_of(i) + 2).ok()) << i;
+    }
+    write_many(store.get(), kCount, kCount + 3000);
+    write(store.get(), ts_of(11) + 2);
+    ASSERT_TRUE(store->Lookup(ts_of(11) + 2).ok());
+    expect_all_found(store.get());
+  }
+  auto store = MustOpen(options);
+  expect_all_found(store.get());
+  write(store.get(), ts_of(12) + 2);
+  ASSERT_TRUE(store->Lookup(ts_of(12) + 2).ok());
+}
+
 // TiDB rollbacks share index key 0 (upstream): it is served until GC, survives reopen, and
 // GC deletes and counts it like upstream's "ts:0 .. ts:bound" range.
 TEST(RocksDbBinlogStore, RollbackKeyZeroSurvivesReopenAndGoesWithGc) {
