@@ -282,11 +282,16 @@ struct CountedKeys {
 // The smallest key after `key` (bytewise order).
 std::string KeyAfter(const std::string& key) { return key + '\0'; }
 
+// An index file's path, as table properties are keyed.
+std::string FilePath(const rocksdb::SstFileMetaData& file) {
+  return file.directory + "/" + file.relative_filename;
+}
+
 // A file's table properties, or null if `properties` (read separately from the file set, so a
 // compaction may have replaced it meanwhile) does not hold them.
 const rocksdb::TableProperties* PropertiesOf(const rocksdb::SstFileMetaData& file,
                                              const rocksdb::TablePropertiesCollection& properties) {
-  auto it = properties.find(file.directory + "/" + file.relative_filename);
+  auto it = properties.find(FilePath(file));
   return it == properties.end() ? nullptr : it->second.get();
 }
 
@@ -372,8 +377,7 @@ CountedKeys CountFromFileProperties(const rocksdb::ColumnFamilyMetaData& files,
       continue;  // contested end to end: all of it is scanned
     }
     const int64_t contested_keys =
-        contested.empty() ? 0 : FileKeysIn(file->directory + "/" + file->relative_filename,
-                                           contested);
+        contested.empty() ? 0 : FileKeysIn(FilePath(*file), contested);
     if (contested_keys < 0) continue;
     const int64_t keys = static_cast<int64_t>(table->num_entries) - contested_keys;
     // The file's range outside the contested parts: [from, to) pieces.
@@ -661,13 +665,17 @@ Status RocksDbBinlogStore::LoadMaxIndexTs() {
   return Status::Ok();
 }
 
+std::unique_ptr<rocksdb::Iterator> RocksDbBinlogStore::NewIndexMemtablesIterator() const {
+  rocksdb::ReadOptions memtables;
+  memtables.read_tier = rocksdb::kMemtableTier;
+  return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(memtables, index_cf_));
+}
+
 void RocksDbBinlogStore::RaiseMemtableFloor() {
   // Cleared first: a flush completing during the scan below sets it again, and a scan that
   // still saw that flush's memtable only yields a lower (safe) floor.
   index_flushed_->store(false, std::memory_order_relaxed);
-  rocksdb::ReadOptions memtables;
-  memtables.read_tier = rocksdb::kMemtableTier;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(memtables, index_cf_));
+  std::unique_ptr<rocksdb::Iterator> it = NewIndexMemtablesIterator();
   it->SeekToFirst();
   int64_t floor = INT64_MAX;
   if (!it->status().ok() || (it->Valid() && !DecodeTsKey(it->key(), &floor))) {
@@ -677,8 +685,8 @@ void RocksDbBinlogStore::RaiseMemtableFloor() {
 }
 
 const rocksdb::ReadOptions& RocksDbBinlogStore::IndexReadOptionsFor(int64_t ts) const {
-  // The rollback key lives in the meta family, whose writes keep their WAL.
-  return ts != kRollbackIndexTs && ts < memtable_floor_.load(std::memory_order_acquire)
+  // Only the index family's writes skip the WAL (the meta family's keep it).
+  return FamilyOf(ts) == index_cf_ && ts < memtable_floor_.load(std::memory_order_acquire)
              ? BelowMemtablesReadOptions()
              : IndexReadOptions();
 }
@@ -1106,8 +1114,6 @@ void RocksDbBinlogStore::IndexGroups(const Group* last) {
 
 void RocksDbBinlogStore::WriteIndex(const Group& last) {
   std::vector<IndexEntry>& entries = index_entries_;
-  int64_t max_index_ts = 0;
-  for (const IndexEntry& entry : entries) max_index_ts = std::max(max_index_ts, entry.ts);
   // In key order: the memtable's skiplist then inserts each key next to the one before
   // (RocksDB keeps the last insert position), instead of searching from the top for keys
   // that alternate between start and commit ts (measured: the inserts were half of the
@@ -1115,11 +1121,12 @@ void RocksDbBinlogStore::WriteIndex(const Group& last) {
   // its last value.
   std::stable_sort(entries.begin(), entries.end(),
                    [](const IndexEntry& a, const IndexEntry& b) { return a.ts < b.ts; });
-  // memtable_floor_: raised after a flush, then lowered to this write's least index key
-  // before the write (the rollback key is the meta family's).
+  const int64_t max_index_ts = entries.empty() ? 0 : entries.back().ts;
+  // memtable_floor_: raised after a flush, then lowered to this write's least key of the
+  // index family before the write.
   if (index_flushed_->load(std::memory_order_acquire)) RaiseMemtableFloor();
-  const auto least = std::find_if(entries.begin(), entries.end(), [](const IndexEntry& e) {
-    return e.ts != kRollbackIndexTs;
+  const auto least = std::find_if(entries.begin(), entries.end(), [this](const IndexEntry& e) {
+    return FamilyOf(e.ts) == index_cf_;
   });
   if (least != entries.end() && least->ts < memtable_floor_.load(std::memory_order_relaxed)) {
     memtable_floor_.store(least->ts, std::memory_order_release);
@@ -1436,9 +1443,7 @@ Status RocksDbBinlogStore::CountIndexKeys(const rocksdb::Slice& begin, const roc
   // The memtables are pinned before the file set is read: a flush in between puts their keys
   // into an L0 file, which the file set then shows; keys written after this are not counted
   // (as with a plain scan, they are written after the count's moment).
-  rocksdb::ReadOptions memtable_options;
-  memtable_options.read_tier = rocksdb::kMemtableTier;
-  std::unique_ptr<rocksdb::Iterator> memtables(db_->NewIterator(memtable_options, index_cf_));
+  std::unique_ptr<rocksdb::Iterator> memtables = NewIndexMemtablesIterator();
   rocksdb::ColumnFamilyMetaData files;
   db_->GetColumnFamilyMetaData(index_cf_, &files);
   rocksdb::TablePropertiesCollection properties;

@@ -64,6 +64,7 @@
 namespace rocksdb {
 class ColumnFamilyHandle;
 class DB;
+class Iterator;
 class Slice;
 struct ReadOptions;
 }
@@ -203,6 +204,8 @@ class RocksDbBinlogStore final : public BinlogStore {
   Status LoadMeta();
   Status Recover();
   Status LoadMaxIndexTs();
+  // An iterator over the index memtables only (mutable and immutable).
+  std::unique_ptr<rocksdb::Iterator> NewIndexMemtablesIterator() const;
   // Sets memtable_floor_ to the smallest key in the index memtables (INT64_MAX if none).
   // Writer thread, or Open before it starts: no index key may be inserted meanwhile.
   void RaiseMemtableFloor();
