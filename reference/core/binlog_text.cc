@@ -118,6 +118,17 @@ void AppendGoQuoted(std::string_view bytes, std::string* out) {
   out->push_back('"');
 }
 
+// An enum value by name; a number without a name prints as the number.
+void AppendEnumValue(const google::protobuf::EnumDescriptor* type, int number,
+                     std::string* out) {
+  const google::protobuf::EnumValueDescriptor* value = type->FindValueByNumber(number);
+  if (value != nullptr) {
+    out->append(value->name());
+  } else {
+    AppendDecimal(number, out);
+  }
+}
+
 void AppendUnknownFields(const UnknownFieldSet& fields, std::string* out) {
   for (int i = 0; i < fields.field_count(); ++i) {
     const UnknownField& field = fields.field(i);
@@ -281,15 +292,8 @@ class TextPrinter {
     }
   }
 
-  // Enums print by name; numbers without a name print as the number.
   void AppendEnum(const FieldDescriptor* field, int number) {
-    const google::protobuf::EnumValueDescriptor* value =
-        field->enum_type()->FindValueByNumber(number);
-    if (value != nullptr) {
-      out_->append(value->name());
-    } else {
-      AppendDecimal(number, out_);
-    }
+    AppendEnumValue(field->enum_type(), number, out_);
   }
 };
 
@@ -436,16 +440,10 @@ void AppendNumberField(std::string_view name, Integer value, std::string* out) {
   out->push_back(' ');
 }
 
-// An enum value by name, or its number when it has none (as TextPrinter::AppendEnum).
 void AppendEnumField(std::string_view name, const google::protobuf::EnumDescriptor* type,
                      int number, std::string* out) {
   AppendName(name, out);
-  const google::protobuf::EnumValueDescriptor* value = type->FindValueByNumber(number);
-  if (value != nullptr) {
-    out->append(value->name());
-  } else {
-    AppendDecimal(number, out);
-  }
+  AppendEnumValue(type, number, out);
   out->push_back(' ');
 }
 

@@ -1,7 +1,8 @@
 // WireCursor: a read position in protobuf wire-format bytes, and binlog.proto's
 // PrewriteValue / TableMutation field numbers, for the hot paths that walk an encoded
 // PrewriteValue in place instead of decoding it: the drainer's row-event count
-// (reference/drainer/row_events.h) and pump's /debug/binlog body (binlog_text.cc).
+// (reference/drainer/row_events.h) and pump's /debug/binlog body (binlog_text.cc). The
+// simulator's writers encode with the same field numbers (simulator/prewrite_value.h).
 //
 // Hand-written rather than protobuf's CodedInputStream, whose set-up, limits and out-of-line
 // fallbacks cost as much as the whole walk of a typical value. Both users accept only the
