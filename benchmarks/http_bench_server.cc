@@ -47,6 +47,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
+#include "benchmarks/cpu_time.h"
 #include "benchmarks/workload/binlog_generator.h"
 #include "benchmarks/workload/prng.h"
 #include "reference/http/http_types.h"
@@ -80,6 +81,7 @@ constexpr int64_t kConstBodyBytesMax = int64_t{16} << 20;
 // Calls per block of the handler CPU pass: each side's block runs within a millisecond or so
 // of the others', so all three see the same machine state.
 constexpr size_t kHandlerCpuBlockCalls = 1000;
+constexpr double kMicrosPerSecond = 1e6;
 // The generated TSOs date from 2023; with upstream's 7-day retention the pump's first hourly
 // GC would delete the whole store, so the bench pump keeps about a century.
 constexpr int64_t kBenchGcRetentionMilliseconds = int64_t{100} * 365 * 24 * 3'600'000;
@@ -327,19 +329,12 @@ Result<uint16_t> ResolvePort(const Flags& flags) {
   }
 }
 
-// This thread's CPU time in microseconds.
-double ThreadCpuMicros() {
-  timespec now{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) * 1e6 + static_cast<double>(now.tv_nsec) / 1e3;
-}
-
 // CPU time of fn(i) for every i in [begin, end), in microseconds.
 template <typename Fn>
 double CpuMicrosOf(size_t begin, size_t end, Fn&& fn) {
-  const double start = ThreadCpuMicros();
+  const double start = ThreadCpuSeconds();
   for (size_t i = begin; i < end; ++i) fn(i);
-  return ThreadCpuMicros() - start;
+  return (ThreadCpuSeconds() - start) * kMicrosPerSecond;
 }
 
 // The handler CPU pass (see the file comment): logs per-call thread CPU of the lookup

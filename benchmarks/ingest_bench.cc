@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "benchmarks/bench_support.h"
+#include "benchmarks/cpu_time.h"
 #include "benchmarks/raw_baselines.h"
 #include "benchmarks/workload/prng.h"
 #include "reference/core/binlog_codec.h"
@@ -55,13 +56,6 @@ constexpr size_t kSmokeSyncSliceRecords = 256;
 
 constexpr double kBytesPerMegabyte = 1e6;
 constexpr double kMicrosPerSecond = 1e6;
-
-// CPU time of the whole process (every thread), seconds.
-double ProcessCpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
 
 // The 1 KiB data set, and how much of it the durable-ingest goal writes.
 struct IngestData {

@@ -41,6 +41,7 @@
 #include <string>
 #include <vector>
 
+#include "benchmarks/cpu_time.h"
 #include "reference/drainer/drainer_options.h"
 #include "reference/drainer/merger.h"
 
@@ -266,14 +267,6 @@ bool FeedBatches(Merger<BenchItem>& merger, const std::vector<std::string>& ids,
     }
     if (!pushed && popped == 0) break;
   }
-}
-
-// CPU time of this thread: the merge is CPU-bound and in memory, and on a shared 2-core
-// machine wall time would mostly measure who else was scheduled.
-double ThreadCpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 double Median(std::vector<double> values) {

@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "benchmarks/cpu_time.h"
 #include "simulator/event_queue.h"
 #include "simulator/sim_random.h"
 #include "simulator/process_stats.h"
@@ -36,6 +37,7 @@
 namespace {
 
 using namespace tidb_binlog::sim;
+using tidb_binlog::bench::ProcessCpuSeconds;
 
 bool g_smoke = false;
 bool g_scale = false;
@@ -55,13 +57,6 @@ constexpr int kScaleDrainers = 100;
 constexpr int64_t kScaleSimDurationMs = 10'000;
 constexpr int64_t kScalePullIntervalMs = 10'000;
 constexpr double kKibPerMib = 1'024.0;
-
-// CPU time of this process so far, seconds (all threads; the simulation runs on one).
-double ProcessCpuSeconds() {
-  timespec now{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
-}
 
 // Runs `config` once per iteration; sets sim_x_real and sim_x_cpu, and returns the summed
 // result counts for the caller's own counters.
