@@ -246,13 +246,11 @@ void ReportWritePath(const WritePathReport& r, double store_seconds, double cpu_
   const double per_sync = kMicrosPerSecond / static_cast<double>(r.syncs);
   state->counters["wp_round_us"] = store_seconds * per_sync;  // the mean round, wall time
   state->counters["wp_cpu_us"] = cpu_seconds * per_sync;  // process CPU per round
-  state->counters["wp_hold_us"] = r.hold_seconds * per_sync;
   state->counters["wp_write_us"] = r.write_seconds * per_sync;
   state->counters["wp_sync_us"] = r.sync_seconds * per_sync;
   state->counters["wp_handoff_us"] = r.handoff_seconds * per_sync;
   state->counters["wp_index_us"] = r.index_seconds * per_sync;
   state->counters["wp_ack_us"] = r.ack_seconds * per_sync;
-  state->counters["wp_complete_to_awake_us"] = r.complete_to_awake_seconds * per_sync;
   state->counters["wp_groups_per_sync"] = static_cast<double>(r.groups) / r.syncs;
   state->counters["wp_requests_per_sync"] = static_cast<double>(r.requests) / r.syncs;
 }

@@ -14,15 +14,12 @@
 //                         layout) is refused with kCorruption.
 //
 // Writes are group-committed in a pipeline of two threads. Each caller encodes its own
-// value-log records (protobuf serialized in place, CRC) before queueing them; the writer
-// thread writes a group (the callers' buffers with one pwritev, no sync) and feeds it to the
-// CommitSorter, while the sync thread fdatasyncs every group written so far (so group N is
-// being synced while group N+1 is written; a sync, and with sync on the write before it,
-// waits while acknowledged callers are still coming back with their next request, so that
-// it covers them too; when nothing else is coming and the sync thread is idle, the writer
-// syncs the group itself, sparing two thread hand-offs); then, in log order, the
-// writer thread publishes MaxCommitTS and acknowledges the synced groups (one futex call
-// wakes every caller), and only then puts their index entries, headPointer, maxCommitTS and
+// value-log records (protobuf serialized in place, CRC) before queueing them; the sync
+// thread takes every queued request, writes them (the callers' buffers with one pwritev),
+// feeds them to the CommitSorter and fdatasyncs them, then goes straight back for the
+// requests queued meanwhile, so the disk is hardly ever idle; the writer thread, in log
+// order, publishes MaxCommitTS and acknowledges the synced groups (one futex call wakes a
+// round's callers), and only then puts their index entries, headPointer, maxCommitTS and
 // handlePointer in one RocksDB WriteBatch (without WAL: the vlog is the durable log, and
 // atomic_flush persists each index entry with the pointers of its own write), as upstream
 // acknowledges after the vlog sync and indexes afterwards. Until that index
@@ -44,6 +41,7 @@
 // Thread safety: every method may be called concurrently (BinlogStore contract).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -137,22 +135,19 @@ struct GcRoundReport {
 
 // Where the durable write path's time went since Open (seconds of wall time, summed), for
 // benchmarks and diagnostics: a few clock reads per group, none per record. Stages overlap
-// (the sync thread's fdatasync runs while the writer writes the next group), so the sums
-// are not a partition of the wall time; per group they show the serial round's parts.
+// (the sync thread writes and syncs the next group while the writer thread acknowledges and
+// indexes the last one), so the sums are not a partition of the wall time.
 struct WritePathReport {
   int64_t groups = 0;    // groups written to the value log
   int64_t syncs = 0;     // value-log fdatasyncs
   int64_t acks = 0;      // Acknowledge calls (each wakes the requests of one or more groups)
   int64_t requests = 0;  // requests acknowledged
-  double hold_seconds = 0;     // the writer held queued requests (HoldWrites)
   double write_seconds = 0;    // value-log pwritev
   double sync_seconds = 0;     // value-log fdatasync
   double handoff_seconds = 0;  // a group synced by the sync thread, until the writer took it
-  // The writer from taking synced groups off in_flight_ until its wake call returned.
+  // The writer from taking synced groups off in_flight_ until its wake calls returned.
   double ack_seconds = 0;
   double index_seconds = 0;    // then the index WriteBatch (IndexGroups)
-  // From the writer taking synced groups off in_flight_ until their last caller was awake.
-  double complete_to_awake_seconds = 0;
 };
 
 class RocksDbBinlogStore final : public BinlogStore {
@@ -217,16 +212,15 @@ class RocksDbBinlogStore final : public BinlogStore {
   void RefreshSpace(bool force) const;
   // Group commit pipeline (queue_mutex_ held for the predicates and TakeRequests).
   bool CanWriteGroup() const;
-  bool HoldWrites() const;
   bool CanCompleteGroup() const;
-  const Group* ReadyToSync() const;
   std::vector<Request*> TakeRequests();
+  Group* WriteNextGroup(std::unique_lock<std::mutex>& lock);
+  std::unique_ptr<Group> WriteGroup(std::vector<Request*> requests,
+                                    const std::string& read_only_reason);
   void WriterLoop();
-  std::unique_ptr<Group> WriteGroup(std::vector<Request*> requests);
   void SyncLoop();
-  const Group* InlineSyncTarget() const;
-  void SyncGroupsTo(ValuePointer target, std::unique_lock<std::mutex>& lock);
   void CompleteGroups(std::unique_lock<std::mutex>& lock);
+  void SetReadOnly(std::string reason);
   const Group* SettleGroups(const std::vector<std::unique_ptr<Group>>& groups);
   void PublishAcknowledged(const Group* last);
   void IndexGroups(const Group* last);
@@ -259,32 +253,27 @@ class RocksDbBinlogStore final : public BinlogStore {
 
   // Guards the write pipeline: queue_, in_flight_ and their groups' `synced`, the flags.
   std::mutex queue_mutex_;
-  std::condition_variable queue_cv_;  // the writer thread waits for requests or synced groups
+  // The writer thread waits for synced groups (and, with sync off, for requests).
+  std::condition_variable queue_cv_;
   std::condition_variable room_cv_;   // callers wait for queue room
-  std::condition_variable sync_cv_;   // the sync thread waits for written groups
+  std::condition_variable sync_cv_;   // the sync thread waits for requests
   std::deque<Request*> queue_;        // at most options_.write_queue_requests_max
-  size_t queued_bytes_ = 0;           // record bytes of the requests in queue_
   // Written to the value log, not yet acknowledged, in log order (at most kInFlightGroupsMax).
   std::deque<std::unique_ptr<Group>> in_flight_;
-  bool writing_ = false;       // the writer thread holds requests taken off queue_
-  bool syncing_ = false;       // a value-log fdatasync is running (sync or writer thread)
-  // Acknowledged requests whose callers have not woken yet (changed with queue_mutex_ held,
-  // except the callers' own decrements; the one reaching 0 notifies under the lock).
-  std::atomic<size_t> acked_waking_{0};
-  // Callers encoding a request in Enqueue (decremented with queue_mutex_ held).
-  std::atomic<size_t> preparing_{0};
   bool stopping_ = false;
-  bool sync_stopping_ = false;
   std::thread writer_thread_;
   std::thread sync_thread_;  // only when options_.sync
-  CommitSorter sorter_;  // writer thread only (and Open before it starts)
-  // Writer thread only: the requests' record buffers of the group being written (reused).
+  // The value-log writer's (the sync thread with sync on, else the writer thread; Open
+  // before they start): the sorter, and the requests' record buffers of the group being
+  // written (reused).
+  CommitSorter sorter_;
   std::vector<std::string_view> group_parts_;
   // Writer thread only: the index entries of the groups being indexed (reused).
   std::vector<IndexEntry> index_entries_;
-  std::string read_only_reason_;  // writer thread only; non-empty once writes are refused
+  // Non-empty once writes are refused. Set by the writer thread with queue_mutex_ held
+  // (SetReadOnly); read by it, or with queue_mutex_ held.
+  std::string read_only_reason_;
   WritePathReport write_path_;  // guarded by queue_mutex_
-  double completed_at_ = 0;     // NowSeconds() of the last completion; guarded by queue_mutex_
 
   // Acknowledgement rounds (CompleteGroups calls) acknowledged, and those whose index entries
   // are written (or failed to be). Written by the writer thread; indexed_rounds_ changes
@@ -293,8 +282,12 @@ class RocksDbBinlogStore final : public BinlogStore {
   std::atomic<uint64_t> indexed_rounds_{0};
   std::mutex index_mutex_;
   std::condition_variable index_cv_;
-  // Futex word the callers sleep on until acknowledged; bumped by every Acknowledge.
-  std::atomic<uint32_t> ack_epoch_{0};
+  // Futex words the callers sleep on until acknowledged: requests queued between two
+  // TakeRequests calls (a round) share one, bumped and woken by the Acknowledge of their
+  // group, so that it wakes no caller of another round. Round r uses word r % kAckWords.
+  static constexpr size_t kAckWords = 8;
+  std::array<std::atomic<uint32_t>, kAckWords> ack_words_{};
+  uint64_t open_round_ = 0;  // guarded by queue_mutex_
 
   std::atomic<int64_t> max_commit_ts_{0};
   // Largest index key ever written (writer thread; Open). Lookup answers kNotFound above it.

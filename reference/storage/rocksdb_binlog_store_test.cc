@@ -34,6 +34,10 @@ int64_t Tso(int64_t ms) { return ms << kTsoLogicalBits; }
 // AcknowledgedWritesAreReadableBeforeTheirIndexWrite: how long the index write is held back
 // after the readers are started.
 constexpr std::chrono::milliseconds kReadersHeadStart{50};
+// ConcurrentWritersShareFdatasyncs: the slow disk's fdatasync, and the writers each one must
+// cover on average.
+constexpr std::chrono::milliseconds kSlowSync{1};
+constexpr int64_t kMinWritersPerSync = 4;
 
 class TempDir {
  public:
@@ -798,6 +802,38 @@ TEST(RocksDbBinlogStore, ConcurrentWritersAreAllDurableAndReadable) {
     ASSERT_TRUE(p.ok());
     EXPECT_EQ(p->prewrite_value(), std::to_string(k * 4 + 1));
   }
+}
+
+// Group commit: concurrent writers share fdatasyncs. The sync is made slow (1 ms, a slow
+// disk), so the writers queue while it runs and the next one covers them all.
+TEST(RocksDbBinlogStore, ConcurrentWritersShareFdatasyncs) {
+  TempDir dir;
+  auto options = Options(dir.path());
+  options.fail_sync_for_testing = [] {
+    std::this_thread::sleep_for(kSlowSync);
+    return false;
+  };
+  auto store = MustOpen(options);
+  constexpr int kThreads = 16;
+  constexpr int kPerThread = 20;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        ASSERT_TRUE(store->Write(Fake(int64_t{i} * kThreads + t + 1)).ok());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(store->MaxCommitTS(), kThreads * kPerThread);
+  // After Close: the writer thread counts a group's requests after acknowledging them.
+  ASSERT_TRUE(store->Close().ok());
+  const WritePathReport report = store->write_path_report();
+  EXPECT_EQ(report.requests, kThreads * kPerThread);
+  EXPECT_GE(report.syncs, 1);
+  // Each fdatasync covers several writers (one per write would be kThreads * kPerThread).
+  EXPECT_LE(report.syncs * kMinWritersPerSync, report.requests)
+      << report.syncs << " fdatasyncs for " << report.requests << " writes";
 }
 
 }  // namespace
