@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <sys/resource.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -500,9 +501,21 @@ Result<std::unique_ptr<RocksDbBinlogStore>> RocksDbBinlogStore::Open(
   BINLOG_RETURN_IF_ERROR(store->LoadMaxIndexTs());
   store->RaiseMemtableFloor();
   store->RefreshSpace(/*force=*/true);
-  store->writer_thread_ = std::thread([s = store.get()] { s->WriterLoop(); });
-  if (options.sync) store->sync_thread_ = std::thread([s = store.get()] { s->SyncLoop(); });
-  store->gc_thread_ = std::thread([s = store.get()] { s->GcLoop(); });
+  // Named for top -H, perf and gdb (at most 15 characters).
+  store->writer_thread_ = std::thread([s = store.get()] {
+    (void)::pthread_setname_np(::pthread_self(), "store-writer");
+    s->WriterLoop();
+  });
+  if (options.sync) {
+    store->sync_thread_ = std::thread([s = store.get()] {
+      (void)::pthread_setname_np(::pthread_self(), "store-sync");
+      s->SyncLoop();
+    });
+  }
+  store->gc_thread_ = std::thread([s = store.get()] {
+    (void)::pthread_setname_np(::pthread_self(), "store-gc");
+    s->GcLoop();
+  });
   return store;
 }
 
