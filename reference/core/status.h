@@ -58,6 +58,7 @@ class [[nodiscard]] Status {
     status.static_message_ = &message;
     return status;
   }
+
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
   const std::string& message() const {
