@@ -813,8 +813,10 @@ Status RocksDbBinlogStore::Enqueue(std::span<const binlog::Binlog> binlogs) {
 // into two halves that alternate. Nothing waits for more requests to arrive (measured on
 // 32 x WriteBatch(4), 2 cores: the earlier design, which held each fdatasync until the
 // callers acknowledged by the previous one had queued again, covered ~25 requests per
-// fdatasync but left the disk idle while they came back: round 275-305 us for 25 requests,
-// against 121-131 us for 12 here, +9% MB/s). With sync off the writer thread writes and
+// fdatasync but left the disk idle while they came back: round 300-340 us for 25 requests,
+// against 134-143 us for ~12 here, +6% MB/s; holding the take for returning callers, or
+// giving these threads priority, measured no better: benchmarks/README.md, "I3,
+// disk-paced pipeline"). With sync off the writer thread writes and
 // acknowledges by itself. Every stage keeps log order: in_flight_ is a FIFO and the writer
 // completes only a synced front.
 
