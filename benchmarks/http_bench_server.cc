@@ -47,9 +47,9 @@
 #include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
-#include "benchmarks/cpu_time.h"
 #include "benchmarks/workload/binlog_generator.h"
 #include "benchmarks/workload/prng.h"
+#include "reference/core/cpu_time.h"
 #include "reference/http/http_types.h"
 #include "reference/metrics/pump_metrics.h"
 #include "reference/pump/pump_http.h"

@@ -26,10 +26,10 @@
 #include <vector>
 
 #include "benchmarks/bench_support.h"
-#include "benchmarks/cpu_time.h"
 #include "benchmarks/raw_baselines.h"
 #include "benchmarks/workload/prng.h"
 #include "reference/core/binlog_codec.h"
+#include "reference/core/cpu_time.h"
 #include "reference/core/tso.h"
 
 namespace tidb_binlog::bench {

@@ -41,7 +41,7 @@
 #include <string>
 #include <vector>
 
-#include "benchmarks/cpu_time.h"
+#include "reference/core/cpu_time.h"
 #include "reference/drainer/drainer_options.h"
 #include "reference/drainer/merger.h"
 

@@ -28,7 +28,7 @@
 #include <string>
 #include <vector>
 
-#include "benchmarks/cpu_time.h"
+#include "reference/core/cpu_time.h"
 #include "simulator/event_queue.h"
 #include "simulator/sim_random.h"
 #include "simulator/process_stats.h"
@@ -37,7 +37,7 @@
 namespace {
 
 using namespace tidb_binlog::sim;
-using tidb_binlog::bench::ProcessCpuSeconds;
+using tidb_binlog::ProcessCpuSeconds;
 
 bool g_smoke = false;
 bool g_scale = false;

@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
-#include <ctime>
 #include <system_error>
 
 #include <rocksdb/cache.h>
@@ -27,6 +26,7 @@
 #include <rocksdb/table_properties.h>
 #include <rocksdb/write_batch.h>
 
+#include "reference/core/cpu_time.h"
 #include "reference/storage/posix_file.h"
 
 namespace tidb_binlog {
@@ -238,14 +238,6 @@ bool IsProbe(const binlog::Binlog& b) { return b.start_ts() == 0 && b.commit_ts(
 double NowSeconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
-}
-
-// CPU time of the calling thread (user + system), for GcRoundReport: on a shared machine
-// GC's wall times mostly say how often its niced threads were preempted.
-double ThreadCpuSeconds() {
-  timespec ts{};
-  if (::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 int64_t NowMilliseconds() {
