@@ -198,9 +198,7 @@ std::string ValueLogFilePath(const std::string& dir, uint32_t fid) {
 ValueLog::ValueLog(ValueLogOptions options) : options_(std::move(options)) {}
 // A clean close leaves the last file as upstream would: without the zeros written ahead.
 ValueLog::~ValueLog() {
-  if (current_ != nullptr && zeroed_end_ > write_offset_) {
-    (void)::ftruncate(current_->fd, static_cast<off_t>(write_offset_));
-  }
+  if (current_ != nullptr && zeroed_end_ > write_offset_) (void)CutZeroFill();
 }
 
 Result<std::unique_ptr<ValueLog>> ValueLog::Open(ValueLogOptions options) {

@@ -16,8 +16,9 @@
 //
 // Open() repairs what a crash can leave: zeros written ahead at the end of the last file are
 // cut off, and a torn or corrupt record at its tail was never acknowledged (its group's
-// fdatasync had not returned), so it is truncated away. Bad bytes followed by a valid record, or in any earlier file, are real corruption and
-// Open fails with kCorruption. A non-last file without footer is scanned and finalized.
+// fdatasync had not returned), so it is truncated away. Bad bytes followed by a valid
+// record, or in any earlier file, are real corruption and Open fails with kCorruption. A
+// non-last file without footer is scanned and finalized.
 //
 // Not for: indexing (the store's RocksDB does that) or deciding what to acknowledge (the
 // caller acknowledges a record only after Append, or a SyncTo covering it, returned OK).
