@@ -25,6 +25,13 @@ Result<NodeStatus> DecodeRecord(const std::optional<std::string>& value,
   return status;
 }
 
+// A listed child's record decoded, annotated as upstream's listing annotates it.
+Result<NodeStatus> DecodeListedRecord(std::string_view id,
+                                      const std::optional<std::string>& value) {
+  return DecodeRecord(value, "error unmarshal NodeStatus with nodeID(" + std::string(id) +
+                                 "), node value(" + value.value_or("") + ")");
+}
+
 }  // namespace
 
 Status MemoryRegistry::InjectedFault() {
@@ -74,10 +81,7 @@ std::optional<Result<std::vector<NodeStatus>>> MemoryRegistry::ListFlatLocked(
     const Entry& entry = it->second;
     if (!entry.parsed.has_value()) {
       // The first invalid child in name order, as the general path would report it.
-      Result<NodeStatus> error = DecodeRecord(
-          entry.value, "error unmarshal NodeStatus with nodeID(" + std::string(id) +
-                           "), node value(" + entry.value + ")");
-      return Result<std::vector<NodeStatus>>(error.status());
+      return Result<std::vector<NodeStatus>>(DecodeListedRecord(id, entry.value).status());
     }
     nodes.push_back(*entry.parsed);
   }
@@ -104,9 +108,7 @@ Result<std::vector<NodeStatus>> MemoryRegistry::ListNodes(NodeKind kind) {
   std::vector<NodeStatus> nodes;
   nodes.reserve(children.size());
   for (const auto& [id, value] : children) {
-    Result<NodeStatus> node = DecodeRecord(
-        value, "error unmarshal NodeStatus with nodeID(" + id + "), node value(" +
-                   value.value_or("") + ")");
+    Result<NodeStatus> node = DecodeListedRecord(id, value);
     if (!node.ok()) return node.status();
     nodes.push_back(std::move(node).value());
   }
