@@ -251,7 +251,8 @@ class RocksDbBinlogStore final : public BinlogStore {
   std::atomic<bool> closing_{false};
   bool closed_ = false;  // guarded by lifecycle_mutex_
 
-  // Guards the write pipeline: queue_, in_flight_ and their groups' `synced`, the flags.
+  // Guards the write pipeline: queue_, in_flight_ and their groups' `synced`, stopping_,
+  // open_round_, write_path_ (and the writes of read_only_reason_).
   std::mutex queue_mutex_;
   // The writer thread waits for synced groups (and, with sync off, for requests).
   std::condition_variable queue_cv_;
