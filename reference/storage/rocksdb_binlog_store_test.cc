@@ -93,6 +93,24 @@ std::unique_ptr<RocksDbBinlogStore> MustOpen(const RocksDbBinlogStoreOptions& o)
   return store.ok() ? std::move(store).value() : nullptr;
 }
 
+// Start ts i of the index-count and late-key tests: one second apart.
+int64_t SecondTs(int i) { return Tso(1'000'000'000 + int64_t{i} * 1'000); }
+
+// Writes the transactions i in [from, to), each a Prewrite at SecondTs(i) and its Commit at
+// SecondTs(i) + 1, kPairsPerWrite of them per WriteBatch.
+constexpr int kPairsPerWrite = 500;
+void WritePairs(RocksDbBinlogStore* store, int from, int to) {
+  std::vector<binlog::Binlog> batch;
+  for (int i = from; i < to; ++i) {
+    batch.push_back(Prewrite(SecondTs(i), "v"));
+    batch.push_back(Commit(SecondTs(i), SecondTs(i) + 1));
+    if (batch.size() == 2 * kPairsPerWrite || i + 1 == to) {
+      ASSERT_TRUE(store->WriteBatch(batch).ok());
+      batch.clear();
+    }
+  }
+}
+
 uint64_t DirBytes(const std::string& dir) {
   uint64_t total = 0;
   for (const auto& e : fs::recursive_directory_iterator(dir)) {
@@ -396,21 +414,8 @@ TEST(RocksDbBinlogStore, GcCountsIndexKeysOfWholeFilesFromTheirProperties) {
   // Many flushes, so that compactions move the older keys into L1's 8 MiB files.
   options.index_write_buffer_bytes = 1 << 20;
   constexpr int kCount = 450'000;  // 900k index keys: ~25 MB of index files
-  constexpr int kPairsPerWrite = 500;
-  constexpr int64_t kStepMs = 1'000;
-  auto ts_of = [](int i) { return Tso(1'000'000'000 + int64_t{i} * kStepMs); };
-  {
-    auto store = MustOpen(options);
-    std::vector<binlog::Binlog> batch;
-    for (int i = 0; i < kCount; ++i) {
-      batch.push_back(Prewrite(ts_of(i), "v"));
-      batch.push_back(Commit(ts_of(i), ts_of(i) + 1));
-      if (batch.size() == 2 * kPairsPerWrite) {
-        ASSERT_TRUE(store->WriteBatch(batch).ok());
-        batch.clear();
-      }
-    }
-  }
+  const auto ts_of = SecondTs;
+  WritePairs(MustOpen(options).get(), 0, kCount);
   auto store = MustOpen(options);
   ASSERT_TRUE(store->Write(Prewrite(ts_of(10) + 7, "late")).ok());
   // And a binlog written twice: its keys are in that file and in the memtable.
@@ -438,17 +443,9 @@ TEST(RocksDbBinlogStore, GcCountsIndexKeysOfL0FilesFromTheirProperties) {
   options.sync = false;
   options.index_write_buffer_bytes = 1 << 20;  // a few flushes, fewer than L0's trigger of 4
   constexpr int kCount = 36'000;  // 72k keys: ~3 flushes of ~21k
-  constexpr int64_t kStepMs = 1'000;
-  auto ts_of = [](int i) { return Tso(1'000'000'000 + int64_t{i} * kStepMs); };
+  const auto ts_of = SecondTs;
   auto store = MustOpen(options);
-  for (int first = 0; first < kCount; first += 500) {
-    std::vector<binlog::Binlog> batch;
-    for (int i = first; i < first + 500; ++i) {
-      batch.push_back(Prewrite(ts_of(i), "v"));
-      batch.push_back(Commit(ts_of(i), ts_of(i) + 1));
-    }
-    ASSERT_TRUE(store->WriteBatch(batch).ok());
-  }
+  WritePairs(store.get(), 0, kCount);
   auto l0_files = store->IndexProperty("rocksdb.num-files-at-level0");
   ASSERT_TRUE(l0_files.ok());
   ASSERT_GE(std::stoi(*l0_files), 1);  // the setup this test is about
@@ -468,12 +465,8 @@ TEST(RocksDbBinlogStore, GcCountsIndexKeysWrittenTwiceOnce) {
   options.sync = false;
   options.index_write_buffer_bytes = 64 << 10;  // RocksDB's smallest: many index files
   constexpr int kCount = 6000;
-  constexpr int64_t kStepMs = 1'000;
-  auto ts_of = [](int i) { return Tso(1'000'000'000 + i * kStepMs); };
-  auto write_pair = [&](RocksDbBinlogStore* store, int i) {
-    const binlog::Binlog pair[] = {Prewrite(ts_of(i), "v"), Commit(ts_of(i), ts_of(i) + 1)};
-    ASSERT_TRUE(store->WriteBatch(pair).ok());
-  };
+  const auto ts_of = SecondTs;
+  auto write_pair = [](RocksDbBinlogStore* store, int i) { WritePairs(store, i, i + 1); };
   {
     auto store = MustOpen(options);
     for (int i = 0; i < kCount; ++i) write_pair(store.get(), i);
@@ -497,8 +490,7 @@ TEST(RocksDbBinlogStore, LateKeysBelowTheFlushedOnesAreFound) {
   options.sync = false;
   options.index_write_buffer_bytes = 64 << 10;
   constexpr int kCount = 6000;
-  constexpr int64_t kStepMs = 1'000;
-  auto ts_of = [](int i) { return Tso(1'000'000'000 + i * kStepMs); };
+  const auto ts_of = SecondTs;
   std::vector<int64_t> written;
   auto write = [&](RocksDbBinlogStore* store, int64_t start) {
     const binlog::Binlog pair[] = {Prewrite(start, "v"), Commit(start, start + 1)};
@@ -507,18 +499,9 @@ TEST(RocksDbBinlogStore, LateKeysBelowTheFlushedOnesAreFound) {
   };
   // Big batches: a flush completes while the next batch's keys fill the new memtable, so
   // the floor is raised with many keys in the memtables.
-  constexpr int kPairsPerBatch = 500;
   auto write_many = [&](RocksDbBinlogStore* store, int from, int to) {
-    std::vector<binlog::Binlog> batch;
-    for (int i = from; i < to; ++i) {
-      batch.push_back(Prewrite(ts_of(i), "v"));
-      batch.push_back(Commit(ts_of(i), ts_of(i) + 1));
-      written.insert(written.end(), {ts_of(i), ts_of(i) + 1});
-      if (batch.size() == 2 * kPairsPerBatch || i + 1 == to) {
-        ASSERT_TRUE(store->WriteBatch(batch).ok());
-        batch.clear();
-      }
-    }
+    WritePairs(store, from, to);
+    for (int i = from; i < to; ++i) written.insert(written.end(), {ts_of(i), ts_of(i) + 1});
   };
   auto expect_all_found = [&](RocksDbBinlogStore* store) {
     for (int64_t ts : written) ASSERT_TRUE(store->Lookup(ts).ok()) << ts;
