@@ -37,12 +37,10 @@ namespace {
 constexpr size_t kGroupBytesMax = size_t{1} << 20;
 // ...or, when the first request is at most this big, to first + this many bytes.
 constexpr size_t kGroupSmallFirstBytes = size_t{128} << 10;
-// Groups written to the value log but not yet acknowledged (being synced, or waiting for
-// the writer thread's acknowledgement). The sync thread writes one group per fdatasync, so
-// more than two are in flight only while the writer thread lags (its index writes); past
-// this the sync thread stops taking requests (and the bounded request queue stops the
-// callers).
-constexpr size_t kInFlightGroupsMax = 16;
+// Groups acknowledged but not yet indexed. The writer thread indexes all of them with one
+// write, so more than one waits only while it lags (a slow index write); past this the sync
+// thread stops taking requests (and the bounded request queue stops the callers).
+constexpr size_t kUnindexedGroupsMax = 16;
 // Free space is re-read with statfs at most this often (upstream: every 3 s).
 constexpr int64_t kSpaceRefreshIntervalMilliseconds = 3000;
 // Index entries per RocksDB write while replaying the value log at Open.
@@ -457,9 +455,9 @@ struct RocksDbBinlogStore::Group {
   Status status;
   ValuePointer start;  // the first record
   ValuePointer end;    // just past the last record
-  // Durable (or failed): ready to be indexed and acknowledged. Guarded by queue_mutex_.
-  bool synced = false;
-  double synced_at = 0;  // NowSeconds() when `synced` was set (WritePathReport)
+  // NowSeconds() when it became durable (or failed): its fdatasync returned, or with sync
+  // off its write did (WritePathReport).
+  double synced_at = 0;
   // State after this group's records, persisted and published with its index entries.
   int64_t max_index_ts = 0;
   int64_t max_commit_ts = 0;
@@ -796,27 +794,25 @@ Status RocksDbBinlogStore::Enqueue(std::span<const binlog::Binlog> binlogs) {
 
 // ---- pipelined group commit ----
 //
-// With sync on, the sync thread takes every queued request, writes them to the value log
-// with one pwritev and fdatasyncs them, then goes straight back for the requests that
-// arrived meanwhile; the writer thread acknowledges the synced groups and writes their index
-// entries. The disk is thus busy nearly all the time, and the callers acknowledged by one
-// fdatasync come back (encode, queue) while the next one runs: under steady load they split
-// into two halves that alternate. Nothing waits for more requests to arrive (measured on
-// 32 x WriteBatch(4), 2 cores: the earlier design, which held each fdatasync until the
-// callers acknowledged by the previous one had queued again, covered ~25 requests per
-// fdatasync but left the disk idle while they came back: round 300-340 us for 25 requests,
-// against 134-143 us for ~12 here, +6% MB/s; holding the take for returning callers, or
-// giving these threads priority, measured no better: benchmarks/README.md, "I3,
-// disk-paced pipeline"). With sync off the writer thread writes and
-// acknowledges by itself. Every stage keeps log order: in_flight_ is a FIFO and the writer
-// completes only a synced front.
+// With sync on, the sync thread runs the durable path alone, one round per fdatasync: it
+// takes every queued request and writes them to the value log with one pwritev, whose
+// writeback starts at once (ValueLog::StartWriteback); while the disk writes them it
+// acknowledges the group the previous fdatasync made durable; then it fdatasyncs the new
+// group and goes round again. The callers it acknowledged come back (encode, queue) while
+// that fdatasync runs, so under steady load they split into two halves that alternate, and
+// the disk is busy nearly all the time. The writer thread only indexes acknowledged groups,
+// off the callers' path (readers wait for it where they must: WaitForIndex).
+//
+// Measured on 32 x WriteBatch(4), 2 cores (benchmarks/README.md, "I3, acknowledged by the
+// sync thread"): 0.58-0.63x the raw write + fdatasync loop, against 0.45-0.56x when the
+// writer thread acknowledged: woken by the sync thread after each fdatasync, it waited
+// ~45-55 us for a CPU (behind its own index write and the returning callers) before the
+// first caller was woken. Acknowledging before the next write instead would put the ~45 us
+// of wake calls on the disk's path. Nothing waits for more requests to arrive: holding a
+// take for returning callers measured no better. Every stage keeps log order.
 
 bool RocksDbBinlogStore::CanWriteGroup() const {
-  return !queue_.empty() && in_flight_.size() < kInFlightGroupsMax;
-}
-
-bool RocksDbBinlogStore::CanCompleteGroup() const {
-  return !in_flight_.empty() && in_flight_.front()->synced;
+  return !queue_.empty() && unindexed_.size() < kUnindexedGroupsMax;
 }
 
 std::vector<RocksDbBinlogStore::Request*> RocksDbBinlogStore::TakeRequests() {
@@ -837,10 +833,10 @@ std::vector<RocksDbBinlogStore::Request*> RocksDbBinlogStore::TakeRequests() {
 }
 
 // Takes a group's worth of queued requests and writes them to the value log (queue_mutex_
-// held by `lock` on entry and exit, released across the write). The group joins in_flight_,
-// synced already if there is nothing to sync (sync off, or the write failed). The thread
-// that writes the value log: the sync thread with sync on, else the writer thread.
-RocksDbBinlogStore::Group* RocksDbBinlogStore::WriteNextGroup(std::unique_lock<std::mutex>& lock) {
+// held by `lock` on entry and exit, released across the write). The thread that writes the
+// value log: the sync thread with sync on, else the writer thread.
+std::unique_ptr<RocksDbBinlogStore::Group> RocksDbBinlogStore::WriteNextGroup(
+    std::unique_lock<std::mutex>& lock) {
   std::vector<Request*> requests = TakeRequests();
   const std::string read_only_reason = read_only_reason_;
   lock.unlock();
@@ -850,87 +846,92 @@ RocksDbBinlogStore::Group* RocksDbBinlogStore::WriteNextGroup(std::unique_lock<s
   lock.lock();
   write_path_.write_seconds += end - start;
   ++write_path_.groups;
-  group->synced = !options_.sync || !group->status.ok();
   group->synced_at = end;
-  in_flight_.push_back(std::move(group));
-  return in_flight_.back().get();
+  return group;
 }
 
-// The writer thread: with sync off writes a group per turn, then acknowledges and indexes
-// every synced group at the front. Exits once stopping and nothing is queued or in flight.
+// The writer thread: with sync off writes and acknowledges a group per turn; indexes every
+// acknowledged group. Exits once stopping and nothing is queued or left to index.
 void RocksDbBinlogStore::WriterLoop() {
   std::unique_lock lock(queue_mutex_);
   for (;;) {
     queue_cv_.wait(lock, [&] {
-      return (!options_.sync && CanWriteGroup()) || CanCompleteGroup() ||
-             (stopping_ && queue_.empty() && in_flight_.empty());
+      return (!options_.sync && !queue_.empty()) || !unindexed_.empty() || stopping_;
     });
-    if (!options_.sync && CanWriteGroup()) WriteNextGroup(lock);
-    if (CanCompleteGroup()) {
-      CompleteGroups(lock);
-    } else if (stopping_ && queue_.empty() && in_flight_.empty()) {
+    if (!options_.sync && !queue_.empty()) AcknowledgeGroup(WriteNextGroup(lock), lock);
+    if (!unindexed_.empty()) {
+      IndexAcknowledged(lock);
+    } else if (stopping_ && queue_.empty()) {
       return;
     }
   }
 }
 
-// The sync thread (sync on): writes a group, fdatasyncs it, hands it to the writer thread.
-// Exits once stopping and nothing is queued (Close has let every caller return by then).
+// The sync thread (sync on): per round, writes the next group, acknowledges the one the last
+// fdatasync made durable (while the disk writes the next), fdatasyncs the next. Exits once
+// stopping and nothing is queued (Close has let every caller return by then, so nothing is
+// left to acknowledge either).
 void RocksDbBinlogStore::SyncLoop() {
+  std::unique_ptr<Group> synced;  // durable (or failed), not yet acknowledged
   std::unique_lock lock(queue_mutex_);
   for (;;) {
-    sync_cv_.wait(lock, [&] { return CanWriteGroup() || (stopping_ && queue_.empty()); });
-    if (!CanWriteGroup()) return;
-    Group* group = WriteNextGroup(lock);
-    if (!group->synced) {
+    if (synced == nullptr) {
+      sync_cv_.wait(lock, [&] { return CanWriteGroup() || (stopping_ && queue_.empty()); });
+    }
+    std::unique_ptr<Group> next = CanWriteGroup() ? WriteNextGroup(lock) : nullptr;
+    if (synced != nullptr) AcknowledgeGroup(std::move(synced), lock);
+    if (next == nullptr) {
+      if (stopping_ && queue_.empty()) return;
+      continue;
+    }
+    if (next->status.ok()) {
       lock.unlock();
       const double start = NowSeconds();
       // A failure breaks the value log for good: every later group fails to write.
-      Status status = vlog_->SyncTo(group->end);
+      Status status = vlog_->SyncTo(next->end);
       const double end = NowSeconds();
       lock.lock();
       write_path_.sync_seconds += end - start;
       ++write_path_.syncs;
-      group->status = std::move(status);
-      group->synced = true;
-      group->synced_at = end;
+      next->status = std::move(status);
+      next->synced_at = end;
     }
-    queue_cv_.notify_one();
+    synced = std::move(next);
   }
 }
 
-// Takes the synced groups off the front of in_flight_ and completes them (queue_mutex_ held
-// by `lock` on entry and exit, released meanwhile): acknowledges them as soon as they are
-// durable, then writes their index entries. Upstream acknowledges at the same point (the
-// value-log write and sync, UPSTREAM.md §7.2) and indexes afterwards. The index write
-// then overlaps the acknowledged callers' return trip instead of delaying it; readers that
-// could miss an acknowledged, not yet indexed record wait for the index (WaitForIndex), and
-// a crash before the index write loses nothing: headPointer moves with the index entries,
-// so Open() replays those records from the value log.
-void RocksDbBinlogStore::CompleteGroups(std::unique_lock<std::mutex>& lock) {
-  std::vector<std::unique_ptr<Group>> done;
-  const double now = NowSeconds();
-  const bool was_full = in_flight_.size() >= kInFlightGroupsMax;
-  while (CanCompleteGroup()) {
-    write_path_.handoff_seconds += std::max(0.0, now - in_flight_.front()->synced_at);
-    done.push_back(std::move(in_flight_.front()));
-    in_flight_.pop_front();
+// Completes a group that is durable (or failed) once its callers may learn it (queue_mutex_
+// held by `lock` on entry and exit, released meanwhile): settles its status, queues its
+// index entries for the writer thread, publishes the state after it, and wakes its callers.
+// Upstream acknowledges at the same point (the value-log write and sync, UPSTREAM.md §7.2)
+// and indexes afterwards; readers that could miss an acknowledged, not yet indexed record
+// wait for the index (WaitForIndex), and a crash before the index write loses nothing:
+// headPointer moves with the index entries, so Open() replays those records from the value
+// log.
+void RocksDbBinlogStore::AcknowledgeGroup(std::unique_ptr<Group> group,
+                                          std::unique_lock<std::mutex>& lock) {
+  const double start = NowSeconds();
+  write_path_.handoff_seconds += std::max(0.0, start - group->synced_at);
+  IndexBatch batch = SettleGroup(group.get());
+  // Counted as acknowledged before the new MaxCommitTS is published: a reader that sees
+  // the new MaxCommitTS then also sees the round and waits for its index (Pull).
+  batch.round = acked_rounds_.load(std::memory_order_relaxed) + 1;
+  acked_rounds_.store(batch.round, std::memory_order_release);
+  if (batch.good) {
+    max_commit_ts_.store(batch.max_commit_ts);
+    all_matched_.store(batch.all_matched);
   }
-  if (was_full) sync_cv_.notify_one();  // the sync thread may take requests again
-  size_t requests = 0;
-  for (const auto& group : done) requests += group->requests.size();
+  // Queued before the callers are woken: once they have all returned (Close), the writer
+  // thread has every batch it must index.
+  unindexed_.push_back(std::move(batch));
+  if (options_.sync) queue_cv_.notify_one();
   lock.unlock();
-  const Group* last = SettleGroups(done);
-  PublishAcknowledged(last);
-  Acknowledge(done);  // the requests may be gone from here on
-  const double acked = NowSeconds();
-  IndexGroups(last);
-  const double indexed = NowSeconds();
+  Acknowledge(*group);  // the requests may be gone from here on
+  const double end = NowSeconds();
   lock.lock();
-  write_path_.ack_seconds += acked - now;
-  write_path_.index_seconds += indexed - acked;
+  write_path_.ack_seconds += end - start;
   ++write_path_.acks;
-  write_path_.requests += static_cast<int64_t>(requests);
+  write_path_.requests += static_cast<int64_t>(group->requests.size());
 }
 
 // Writes the group's records with one value-log write (no sync) and feeds them to the
@@ -991,65 +992,71 @@ void RocksDbBinlogStore::SetReadOnly(std::string reason) {
   read_only_reason_ = std::move(reason);
 }
 
-// Decides the groups' final statuses (a failed fdatasync or an earlier failure makes the
-// store read-only) and collects the index entries of the good ones into index_entries_, while
-// the requests still exist. Returns the newest good group (nullptr if none). Writer thread.
-const RocksDbBinlogStore::Group* RocksDbBinlogStore::SettleGroups(
-    const std::vector<std::unique_ptr<Group>>& groups) {
+// Decides the group's final status (a failed fdatasync or an earlier failure makes the
+// store read-only; queue_mutex_ held) and, if it is good, collects its index entries and
+// the state after it, while the requests still exist.
+RocksDbBinlogStore::IndexBatch RocksDbBinlogStore::SettleGroup(Group* group) {
+  IndexBatch batch;
+  if (!group->status.ok() && read_only_reason_.empty() && !vlog_->broken().ok()) {
+    read_only_reason_ =
+        "binlog store is read-only after a failed fdatasync: " + vlog_->broken().message();
+  }
+  if (!group->status.ok()) return batch;
+  if (!read_only_reason_.empty()) {
+    group->status = Status::IoError(read_only_reason_);
+    return batch;
+  }
+  uint64_t offset = group->start.offset;
+  for (const Request* r : group->requests) {
+    for (const Item& item : r->items) {
+      batch.entries.push_back({item.key, {group->start.fid, offset}});
+      offset += kRecordHeaderBytes + item.payload_bytes;
+    }
+  }
+  batch.good = true;
+  batch.end = group->end;
+  batch.max_commit_ts = group->max_commit_ts;
+  batch.all_matched = group->all_matched;
+  batch.handle = group->handle;
+  return batch;
+}
+
+// Writes the index entries of every acknowledged group with one RocksDB write, then
+// publishes their rounds as indexed and wakes waiting readers (writer thread; queue_mutex_
+// held by `lock` on entry and exit, released across the write).
+void RocksDbBinlogStore::IndexAcknowledged(std::unique_lock<std::mutex>& lock) {
+  std::vector<IndexBatch> batches(std::make_move_iterator(unindexed_.begin()),
+                                  std::make_move_iterator(unindexed_.end()));
+  const bool was_full = unindexed_.size() >= kUnindexedGroupsMax;
+  unindexed_.clear();
+  if (was_full) sync_cv_.notify_one();  // the sync thread may take requests again
+  lock.unlock();
+  const double start = NowSeconds();
+  if (options_.before_index_write_for_testing) options_.before_index_write_for_testing();
   std::vector<IndexEntry>& entries = index_entries_;
   entries.clear();
-  const Group* last = nullptr;
-  for (const auto& group : groups) {
-    if (!group->status.ok() && read_only_reason_.empty() && !vlog_->broken().ok()) {
-      SetReadOnly("binlog store is read-only after a failed fdatasync: " +
-                  vlog_->broken().message());
-    }
-    if (!group->status.ok()) continue;
-    if (!read_only_reason_.empty()) {
-      group->status = Status::IoError(read_only_reason_);
-      continue;
-    }
-    uint64_t offset = group->start.offset;
-    for (const Request* r : group->requests) {
-      for (const Item& item : r->items) {
-        entries.push_back({item.key, {group->start.fid, offset}});
-        offset += kRecordHeaderBytes + item.payload_bytes;
-      }
-    }
-    last = group.get();
+  const IndexBatch* last = nullptr;
+  for (const IndexBatch& batch : batches) {
+    if (!batch.good) continue;
+    entries.insert(entries.end(), batch.entries.begin(), batch.entries.end());
+    last = &batch;
   }
-  return last;
-}
-
-// Publishes the state after the newest good group before its callers are woken, so that a
-// caller sees its own write in MaxCommitTS. The round is counted as acknowledged first: a
-// reader that sees the new MaxCommitTS then also sees the round and waits for its index
-// (Pull). Writer thread.
-void RocksDbBinlogStore::PublishAcknowledged(const Group* last) {
-  acked_rounds_.store(acked_rounds_.load(std::memory_order_relaxed) + 1,
-                      std::memory_order_release);
-  if (last == nullptr) return;
-  max_commit_ts_.store(last->max_commit_ts);
-  all_matched_.store(last->all_matched);
-}
-
-// One RocksDB write (without WAL: IndexWriteOptions) of the entries
-// SettleGroups collected and the meta keys of `last`; then max_index_ts_ and the indexed
-// round are published and waiting readers woken. A failure leaves the store read-only (the
-// records are durable and acknowledged; the next Open replays them into the index). Writer
-// thread.
-void RocksDbBinlogStore::IndexGroups(const Group* last) {
-  if (options_.before_index_write_for_testing) options_.before_index_write_for_testing();
   if (last != nullptr) WriteIndex(*last);
   {
-    std::lock_guard lock(index_mutex_);
-    indexed_rounds_.store(acked_rounds_.load(std::memory_order_relaxed),
-                          std::memory_order_release);
+    std::lock_guard index_lock(index_mutex_);
+    indexed_rounds_.store(batches.back().round, std::memory_order_release);
   }
   index_cv_.notify_all();
+  const double end = NowSeconds();
+  lock.lock();
+  write_path_.index_seconds += end - start;
 }
 
-void RocksDbBinlogStore::WriteIndex(const Group& last) {
+// One RocksDB write (without WAL: IndexWriteOptions) of index_entries_ and the meta keys
+// of `last`, the newest good batch among them; then max_index_ts_ is published. A failure
+// leaves the store read-only (the records are durable and acknowledged; the next Open
+// replays them into the index). Writer thread.
+void RocksDbBinlogStore::WriteIndex(const IndexBatch& last) {
   std::vector<IndexEntry>& entries = index_entries_;
   // In key order: the memtable's skiplist then inserts each key next to the one before
   // (RocksDB keeps the last insert position), instead of searching from the top for keys
@@ -1097,23 +1104,21 @@ void RocksDbBinlogStore::WaitForIndex(uint64_t acked) {
   index_cv_.wait(lock, [&] { return indexed_rounds_.load(std::memory_order_acquire) >= acked; });
 }
 
-// Acknowledges the groups' requests (writer thread, without queue_mutex_): sets each
-// request's status and word, then wakes the sleeping callers of each round with one futex
-// call on its word. One call instead of a chain of 32 (the writer woke the first caller,
-// which woke the next...): on 2 cores each link of the chain was a context switch on the
-// critical path (measured: ~240 us from the writer's wake until the 32nd caller was awake).
-// A request is the caller's stack object: it may be gone as soon as its word is set, so
-// nothing touches it after that.
-void RocksDbBinlogStore::Acknowledge(const std::vector<std::unique_ptr<Group>>& groups) {
+// Acknowledges the group's requests (without queue_mutex_): sets each request's status and
+// word, then wakes the sleeping callers of each round with one futex call on its word. One
+// call instead of a chain of 32 (the writer woke the first caller, which woke the next...):
+// on 2 cores each link of the chain was a context switch on the critical path (measured:
+// ~240 us from the writer's wake until the 32nd caller was awake). A request is the
+// caller's stack object: it may be gone as soon as its word is set, so nothing touches it
+// after that.
+void RocksDbBinlogStore::Acknowledge(const Group& group) {
   static_assert(kAckWords <= 32, "one bit per word below");
+  if (!group.status.ok()) write_errors_.fetch_add(1);
   uint32_t words = 0;
-  for (const auto& group : groups) {
-    if (!group->status.ok()) write_errors_.fetch_add(1);
-    for (Request* r : group->requests) {
-      words |= uint32_t{1} << (r->word - ack_words_.data());
-      r->status = group->status;
-      r->acknowledged.store(kAcknowledged, std::memory_order_release);
-    }
+  for (Request* r : group.requests) {
+    words |= uint32_t{1} << (r->word - ack_words_.data());
+    r->status = group.status;
+    r->acknowledged.store(kAcknowledged, std::memory_order_release);
   }
   for (size_t i = 0; i < ack_words_.size(); ++i) {
     if ((words & (uint32_t{1} << i)) == 0) continue;

