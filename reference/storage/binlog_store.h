@@ -32,6 +32,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -148,6 +149,22 @@ class BinlogStore {
   // writes it as Write() does.
   virtual Status WriteShared(std::shared_ptr<const binlog::Binlog> binlog) {
     return Write(*binlog);
+  }
+
+  // Called exactly once with the outcome of a WriteBatchAsync: what WriteBatch would have
+  // returned (OK means durable). It runs on a store thread, on the durable path, so it must
+  // be short and must not block (nor call Close); or, for a write refused or completed at
+  // once, on the caller's thread before WriteBatchAsync returns. It may write again.
+  using WriteDone = std::function<void(Status)>;
+
+  // WriteBatch without holding the caller's thread until the binlogs are durable: for a
+  // server with many writes in flight (the pump's gRPC service, like upstream's goroutines),
+  // where a blocked thread per write costs a sleep and a wake-up per write. The binlogs are
+  // encoded before it returns (they need not outlive the call). Refused with kUnavailable
+  // once the store is closing, and with kResourceExhausted when the store's write queue is
+  // full (it never waits for room). The default runs WriteBatch, then `done`.
+  virtual void WriteBatchAsync(std::span<const binlog::Binlog> binlogs, WriteDone done) {
+    done(WriteBatch(binlogs));
   }
 
   // The binlog stored under index key `ts` (see contract). kNotFound if absent or at or

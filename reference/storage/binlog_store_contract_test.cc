@@ -1,6 +1,6 @@
 // Goal: every BinlogStore implementation shows the user-visible behaviour binlog_store.h
 // promises (upstream pump storage, UPSTREAM.md §7): index keys, MaxCommitTS, Pull, GC, the
-// free-space guard, close and restart, concurrent writers.
+// free-space guard, close and restart, concurrent writers, async writers.
 // Method: value-parameterised tests over a StoreHarness (binlog_store_contract.h), driving
 // the store only through the BinlogStore interface; instantiated here for
 // MemoryBinlogStore and, in rocksdb_binlog_store_test.cc, for RocksDbBinlogStore.
@@ -8,6 +8,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -490,6 +495,75 @@ TEST_P(BinlogStoreContract, ConcurrentWritersAreAllDurableAndMatched) {
   ASSERT_NO_FATAL_FAILURE(Open());
   EXPECT_EQ(store_->MaxCommitTS(), last_start + 1);
   EXPECT_TRUE(store_->Lookup(last_start).ok());
+}
+
+// Async writers, as the pump's gRPC service drives the store: each writer's next write is
+// issued from the callback of its last one (a Commit only once its Prewrite is durable).
+TEST_P(BinlogStoreContract, AsyncWritersChainedFromTheirCallbacksAreAllDurableAndMatched) {
+  constexpr int kWriters = 8;
+  constexpr int kTxnsPerWriter = 50;
+  ASSERT_NO_FATAL_FAILURE(Open());
+  struct Writer {
+    int index = 0;
+    int written = 0;  // binlogs acknowledged
+    int failures = 0;
+  };
+  std::vector<Writer> writers(kWriters);
+  std::mutex mu;
+  std::condition_variable cv;
+  int finished = 0;
+  std::function<void(Writer&)> next = [&](Writer& w) {
+    if (w.written == 2 * kTxnsPerWriter) {
+      std::lock_guard lock(mu);
+      ++finished;
+      cv.notify_all();
+      return;
+    }
+    const int64_t start = Ts(((w.written / 2) * kWriters + w.index) * 2);
+    const Binlog binlog = w.written % 2 == 0 ? Prewrite(start) : Commit(start, start + 1);
+    store_->WriteBatchAsync(std::span<const Binlog>(&binlog, 1), [&, &w = w](Status s) {
+      w.failures += !s.ok();
+      ++w.written;
+      next(w);
+    });
+  };
+  for (int i = 0; i < kWriters; ++i) {
+    writers[i].index = i;
+    next(writers[i]);
+  }
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return finished == kWriters; });
+  }
+  for (const Writer& w : writers) EXPECT_EQ(w.failures, 0) << w.index;
+  EXPECT_TRUE(store_->AllMatched());
+  const int64_t last_start = Ts(((kTxnsPerWriter - 1) * kWriters + kWriters - 1) * 2);
+  EXPECT_EQ(store_->MaxCommitTS(), last_start + 1);
+  Result<PullResult> pulled = store_->Pull(0, kWriters * kTxnsPerWriter + 1, 1 << 30);
+  ASSERT_TRUE(pulled.ok()) << pulled.status().ToString();
+  EXPECT_EQ(pulled->binlogs.size(), static_cast<size_t>(kWriters * kTxnsPerWriter));
+  ASSERT_NO_FATAL_FAILURE(Open());
+  EXPECT_EQ(store_->MaxCommitTS(), last_start + 1);
+  EXPECT_TRUE(store_->Lookup(last_start).ok());
+}
+
+// WriteBatchAsync's callback gets what WriteBatch would return: the space guard's refusal
+// (nothing stored), OK for a fake binlog, kUnavailable after Close.
+TEST_P(BinlogStoreContract, WriteBatchAsyncReportsWhatWriteBatchWould) {
+  ContractOptions options;
+  options.stop_write_at_available_space_bytes = int64_t{1} << 62;
+  ASSERT_NO_FATAL_FAILURE(Open(options));
+  auto write_async = [this](const std::vector<Binlog>& batch) {
+    std::promise<Status> done;
+    store_->WriteBatchAsync(batch, [&done](Status s) { done.set_value(std::move(s)); });
+    return done.get_future().get();
+  };
+  EXPECT_EQ(write_async({Prewrite(Ts(1)), Commit(Ts(1), Ts(2))}).code(), StatusCode::kNoSpace);
+  EXPECT_EQ(store_->Lookup(Ts(1)).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(write_async({MakeFakeBinlog(Ts(3))}).ok());
+  EXPECT_EQ(store_->MaxCommitTS(), Ts(3));
+  ASSERT_TRUE(store_->Close().ok());
+  EXPECT_EQ(write_async({MakeFakeBinlog(Ts(4))}).code(), StatusCode::kUnavailable);
 }
 
 // ---------------------------------------------------------------- Memory instantiation

@@ -435,7 +435,8 @@ struct RocksDbBinlogStore::Item {
 
 // A caller's write, on its stack until acknowledged. The acknowledgement goes through the
 // request's own futex word, not queue_mutex_, so that callers woken together do not queue
-// up on the pipeline's lock (and the writer does not hold it while waking them).
+// up on the pipeline's lock (and the writer does not hold it while waking them). An async
+// write's request (WriteBatchAsync) is the store's, on the heap, and `done` acknowledges it.
 struct RocksDbBinlogStore::Request {
   std::vector<Item> items;
   // The items' value-log records, encoded by the caller (in parallel with other callers and
@@ -446,6 +447,7 @@ struct RocksDbBinlogStore::Request {
   // kAcknowledged once status is final; the caller sleeps on `word` until then.
   std::atomic<uint32_t> acknowledged{0};
   std::atomic<uint32_t>* word = nullptr;  // its round's futex word (ack_words_)
+  WriteDone done;  // set for an async write
 };
 
 // Requests written to the value log with one write, and what their index write will persist.
@@ -792,24 +794,68 @@ Status RocksDbBinlogStore::Enqueue(std::span<const binlog::Binlog> binlogs) {
   return std::move(request.status);
 }
 
+// Async writes are counted from before the closing_ check until after their `done`
+// returned, so that Close, which sets closing_ first, either sees the count or turns the
+// write away, and waits for every one it sees (async_cv_).
+void RocksDbBinlogStore::WriteBatchAsync(std::span<const binlog::Binlog> binlogs,
+                                         WriteDone done) {
+  async_writes_.fetch_add(1);
+  Status refused = QueueAsync(binlogs, done);
+  if (!refused.ok() || done != nullptr) {  // refused, or nothing to write (probes only)
+    done(std::move(refused));
+    FinishAsyncWrite();
+  }
+}
+
+// Encodes and queues an async write, moving `done` into its request (`done` is then null);
+// leaves `done` alone when it refuses the write or has nothing to queue.
+Status RocksDbBinlogStore::QueueAsync(std::span<const binlog::Binlog> binlogs, WriteDone& done) {
+  if (closing_.load()) return Status::Unavailable("binlog store is closed");
+  BINLOG_RETURN_IF_ERROR(CheckSpace(binlogs));
+  auto request = std::make_unique<Request>();
+  BINLOG_RETURN_IF_ERROR(PrepareRequest(binlogs, request.get()));
+  if (request->items.empty()) return Status::Ok();
+  std::lock_guard lock(queue_mutex_);
+  if (queue_.size() >= options_.write_queue_requests_max) {
+    return Status::ResourceExhausted("binlog write queue is full: " +
+                                     std::to_string(queue_.size()) + " requests");
+  }
+  request->done = std::exchange(done, nullptr);
+  request->word = &ack_words_[open_round_ % ack_words_.size()];
+  queue_.push_back(request.release());
+  (options_.sync ? sync_cv_ : queue_cv_).notify_one();
+  return Status::Ok();
+}
+
+void RocksDbBinlogStore::FinishAsyncWrite() {
+  if (async_writes_.fetch_sub(1) == 1 && closing_.load()) {
+    std::lock_guard lock(async_mutex_);
+    async_cv_.notify_all();
+  }
+}
+
 // ---- pipelined group commit ----
 //
-// With sync on, the sync thread runs the durable path alone, one round per fdatasync: it
-// takes every queued request and writes them to the value log with one pwritev, whose
-// writeback starts at once (ValueLog::StartWriteback); while the disk writes them it
-// acknowledges the group the previous fdatasync made durable; then it fdatasyncs the new
-// group and goes round again. The callers it acknowledged come back (encode, queue) while
-// that fdatasync runs, so under steady load they split into two halves that alternate, and
-// the disk is busy nearly all the time. The writer thread only indexes acknowledged groups,
-// off the callers' path (readers wait for it where they must: WaitForIndex).
+// With sync on, the sync thread runs the durable path alone, one round per fdatasync. It
+// acknowledges the group the previous fdatasync made durable: first its async writes, whose
+// callbacks may queue their writers' next writes at once; then it takes every queued request
+// and writes them to the value log with one pwritev, whose writeback starts at once
+// (ValueLog::StartWriteback); while the disk writes them it wakes the acknowledged group's
+// blocked callers; then it fdatasyncs the new group and goes round again. Async writers
+// thus all join every round; blocked callers come back (encode, queue) while the fdatasync
+// runs, so under steady load they split into two halves that alternate. The disk is busy
+// nearly all the time. The writer thread only indexes acknowledged groups, off the callers'
+// path (readers wait for it where they must: WaitForIndex). With sync off the writer thread
+// writes, acknowledges and indexes by itself. Every stage keeps log order.
 //
-// Measured on 32 x WriteBatch(4), 2 cores (benchmarks/README.md, "I3, acknowledged by the
-// sync thread"): 0.58-0.63x the raw write + fdatasync loop, against 0.45-0.56x when the
-// writer thread acknowledged: woken by the sync thread after each fdatasync, it waited
-// ~45-55 us for a CPU (behind its own index write and the returning callers) before the
-// first caller was woken. Acknowledging before the next write instead would put the ~45 us
-// of wake calls on the disk's path. Nothing waits for more requests to arrive: holding a
-// take for returning callers measured no better. Every stage keeps log order.
+// Measured on 32 writers x WriteBatch(4), 2 cores (benchmarks/README.md, "I3, acknowledged
+// by the sync thread"): with blocked writer threads, 0.58-0.63x the raw write + fdatasync
+// loop, against 0.45-0.56x when the writer thread acknowledged: woken by the sync thread
+// after each fdatasync, it waited ~45-55 us for a CPU (behind its own index write and the
+// returning callers) before it woke the first caller; waking before the next write instead
+// would put the ~45 us of wake calls on the disk's path. With async writers, ~31 of the 32
+// requests make each fdatasync and the store keeps up with the raw loop. Nothing waits for
+// more requests to arrive: holding a take for returning callers measured no better.
 
 bool RocksDbBinlogStore::CanWriteGroup() const {
   return !queue_.empty() && unindexed_.size() < kUnindexedGroupsMax;
@@ -858,7 +904,7 @@ void RocksDbBinlogStore::WriterLoop() {
     queue_cv_.wait(lock, [&] {
       return (!options_.sync && !queue_.empty()) || !unindexed_.empty() || stopping_;
     });
-    if (!options_.sync && !queue_.empty()) AcknowledgeGroup(WriteNextGroup(lock), lock);
+    if (!options_.sync && !queue_.empty()) AcknowledgeGroup(WriteNextGroup(lock), lock, {});
     if (!unindexed_.empty()) {
       IndexAcknowledged(lock);
     } else if (stopping_ && queue_.empty()) {
@@ -867,10 +913,11 @@ void RocksDbBinlogStore::WriterLoop() {
   }
 }
 
-// The sync thread (sync on): per round, writes the next group, acknowledges the one the last
-// fdatasync made durable (while the disk writes the next), fdatasyncs the next. Exits once
-// stopping and nothing is queued (Close has let every caller return by then, so nothing is
-// left to acknowledge either).
+// The sync thread (sync on): per round, acknowledges the group the last fdatasync made
+// durable (its async writes first, so that their writers' next writes join the next group;
+// its blocked callers while the disk writes the next group), writes the next group and
+// fdatasyncs it. Exits once stopping and nothing is queued (Close has let every caller
+// return by then, so nothing is left to acknowledge either).
 void RocksDbBinlogStore::SyncLoop() {
   std::unique_ptr<Group> synced;  // durable (or failed), not yet acknowledged
   std::unique_lock lock(queue_mutex_);
@@ -878,8 +925,15 @@ void RocksDbBinlogStore::SyncLoop() {
     if (synced == nullptr) {
       sync_cv_.wait(lock, [&] { return CanWriteGroup() || (stopping_ && queue_.empty()); });
     }
-    std::unique_ptr<Group> next = CanWriteGroup() ? WriteNextGroup(lock) : nullptr;
-    if (synced != nullptr) AcknowledgeGroup(std::move(synced), lock);
+    std::unique_ptr<Group> next;
+    const auto write_next = [&] {
+      if (CanWriteGroup()) next = WriteNextGroup(lock);
+    };
+    if (synced != nullptr) {
+      AcknowledgeGroup(std::move(synced), lock, write_next);
+    } else {
+      write_next();
+    }
     if (next == nullptr) {
       if (stopping_ && queue_.empty()) return;
       continue;
@@ -902,17 +956,39 @@ void RocksDbBinlogStore::SyncLoop() {
 
 // Completes a group that is durable (or failed) once its callers may learn it (queue_mutex_
 // held by `lock` on entry and exit, released meanwhile): settles its status, queues its
-// index entries for the writer thread, publishes the state after it, and wakes its callers.
+// index entries for the writer thread and publishes the state after it; completes its async
+// writes; runs `between` (with the lock held; may be empty); wakes its blocked callers.
 // Upstream acknowledges at the same point (the value-log write and sync, UPSTREAM.md §7.2)
 // and indexes afterwards; readers that could miss an acknowledged, not yet indexed record
 // wait for the index (WaitForIndex), and a crash before the index write loses nothing:
 // headPointer moves with the index entries, so Open() replays those records from the value
 // log.
 void RocksDbBinlogStore::AcknowledgeGroup(std::unique_ptr<Group> group,
-                                          std::unique_lock<std::mutex>& lock) {
+                                          std::unique_lock<std::mutex>& lock,
+                                          const std::function<void()>& between) {
   const double start = NowSeconds();
   write_path_.handoff_seconds += std::max(0.0, start - group->synced_at);
-  IndexBatch batch = SettleGroup(group.get());
+  const size_t requests = group->requests.size();
+  PublishGroup(group.get());
+  lock.unlock();
+  CompleteAsyncWrites(group.get());
+  double acknowledging = NowSeconds() - start;
+  lock.lock();
+  if (between) between();
+  lock.unlock();
+  const double wake_start = NowSeconds();
+  WakeCallers(*group);  // the requests may be gone from here on
+  acknowledging += NowSeconds() - wake_start;
+  lock.lock();
+  write_path_.ack_seconds += acknowledging;
+  ++write_path_.acks;
+  write_path_.requests += static_cast<int64_t>(requests);
+}
+
+// The first part of AcknowledgeGroup (queue_mutex_ held).
+void RocksDbBinlogStore::PublishGroup(Group* group) {
+  IndexBatch batch = SettleGroup(group);
+  if (!group->status.ok()) write_errors_.fetch_add(1);
   // Counted as acknowledged before the new MaxCommitTS is published: a reader that sees
   // the new MaxCommitTS then also sees the round and waits for its index (Pull).
   batch.round = acked_rounds_.load(std::memory_order_relaxed) + 1;
@@ -921,17 +997,23 @@ void RocksDbBinlogStore::AcknowledgeGroup(std::unique_ptr<Group> group,
     max_commit_ts_.store(batch.max_commit_ts);
     all_matched_.store(batch.all_matched);
   }
-  // Queued before the callers are woken: once they have all returned (Close), the writer
-  // thread has every batch it must index.
+  // Queued before the callers learn the outcome: once they have all returned (Close), the
+  // writer thread has every batch it must index.
   unindexed_.push_back(std::move(batch));
   if (options_.sync) queue_cv_.notify_one();
-  lock.unlock();
-  Acknowledge(*group);  // the requests may be gone from here on
-  const double end = NowSeconds();
-  lock.lock();
-  write_path_.ack_seconds += end - start;
-  ++write_path_.acks;
-  write_path_.requests += static_cast<int64_t>(group->requests.size());
+}
+
+// Completes the group's async writes (without queue_mutex_): frees each one's request and
+// calls its `done`, which may queue the writer's next write. Their slots become null.
+void RocksDbBinlogStore::CompleteAsyncWrites(Group* group) {
+  for (Request*& r : group->requests) {
+    if (r->done == nullptr) continue;
+    WriteDone done = std::move(r->done);
+    delete r;
+    r = nullptr;
+    done(group->status);
+    FinishAsyncWrite();
+  }
 }
 
 // Writes the group's records with one value-log write (no sync) and feeds them to the
@@ -1104,18 +1186,18 @@ void RocksDbBinlogStore::WaitForIndex(uint64_t acked) {
   index_cv_.wait(lock, [&] { return indexed_rounds_.load(std::memory_order_acquire) >= acked; });
 }
 
-// Acknowledges the group's requests (without queue_mutex_): sets each request's status and
-// word, then wakes the sleeping callers of each round with one futex call on its word. One
-// call instead of a chain of 32 (the writer woke the first caller, which woke the next...):
-// on 2 cores each link of the chain was a context switch on the critical path (measured:
-// ~240 us from the writer's wake until the 32nd caller was awake). A request is the
-// caller's stack object: it may be gone as soon as its word is set, so nothing touches it
-// after that.
-void RocksDbBinlogStore::Acknowledge(const Group& group) {
+// Wakes the group's blocked callers (without queue_mutex_; its async writes are completed
+// already): sets each request's status and word, then wakes the sleeping callers of each
+// round with one futex call on its word. One call instead of a chain of 32 (the writer woke
+// the first caller, which woke the next...): on 2 cores each link of the chain was a context
+// switch on the critical path (measured: ~240 us from the writer's wake until the 32nd
+// caller was awake). A request is the caller's stack object: it may be gone as soon as its
+// word is set, so nothing touches it after that.
+void RocksDbBinlogStore::WakeCallers(const Group& group) {
   static_assert(kAckWords <= 32, "one bit per word below");
-  if (!group.status.ok()) write_errors_.fetch_add(1);
   uint32_t words = 0;
   for (Request* r : group.requests) {
+    if (r == nullptr) continue;  // an async write, completed
     words |= uint32_t{1} << (r->word - ack_words_.data());
     r->status = group.status;
     r->acknowledged.store(kAcknowledged, std::memory_order_release);
@@ -1489,6 +1571,11 @@ BinlogStoreStats RocksDbBinlogStore::Stats() const {
 
 Status RocksDbBinlogStore::Close() {
   closing_.store(true);
+  {
+    // Async writes in flight are completed by the store's threads, still running.
+    std::unique_lock lock(async_mutex_);
+    async_cv_.wait(lock, [&] { return async_writes_.load() == 0; });
+  }
   std::unique_lock lifecycle(lifecycle_mutex_);
   if (closed_) return Status::Ok();
   closed_ = true;

@@ -14,12 +14,14 @@
 //                         layout) is refused with kCorruption.
 //
 // Writes are group-committed in a pipeline of two threads. Each caller encodes its own
-// value-log records (protobuf serialized in place, CRC) before queueing them; the sync
-// thread takes every queued request, writes them (the callers' buffers with one pwritev),
-// feeds them to the CommitSorter and starts their writeback; while the disk writes them it
-// publishes MaxCommitTS and acknowledges the group the previous fdatasync made durable (one
-// futex call wakes a round's callers); then it fdatasyncs the new group and goes straight
-// back for the requests queued meanwhile, so the disk is hardly ever idle. The writer
+// value-log records (protobuf serialized in place, CRC) before queueing them, then either
+// sleeps until acknowledged (Write, WriteBatch) or returns (WriteBatchAsync: a callback
+// acknowledges). The sync thread, per fdatasync: publishes MaxCommitTS and acknowledges the
+// group the last fdatasync made durable (async callbacks first, which may queue their
+// writers' next writes); takes every queued request, writes them (the callers' buffers with
+// one pwritev), feeds them to the CommitSorter and starts their writeback; wakes the
+// acknowledged group's sleeping callers (one futex call per round) while the disk writes;
+// fdatasyncs the new group; goes straight back, so the disk is hardly ever idle. The writer
 // thread, in log order, puts the acknowledged groups' index entries, headPointer,
 // maxCommitTS and handlePointer in one RocksDB WriteBatch (without WAL: the vlog is the
 // durable log, and atomic_flush persists each index entry with the pointers of its own
@@ -162,6 +164,7 @@ class RocksDbBinlogStore final : public BinlogStore {
 
   Status Write(const binlog::Binlog& binlog) override;
   Status WriteBatch(std::span<const binlog::Binlog> binlogs) override;
+  void WriteBatchAsync(std::span<const binlog::Binlog> binlogs, WriteDone done) override;
   Result<binlog::Binlog> Lookup(int64_t ts) override;
   Result<PullResult> Pull(int64_t after_ts, size_t limit_count, size_t limit_bytes) override;
   int64_t MaxCommitTS() const override;
@@ -223,6 +226,8 @@ class RocksDbBinlogStore final : public BinlogStore {
   const rocksdb::ReadOptions& IndexReadOptionsFor(int64_t ts) const;
   Status PrepareRequest(std::span<const binlog::Binlog> binlogs, Request* request);
   Status Enqueue(std::span<const binlog::Binlog> binlogs);
+  Status QueueAsync(std::span<const binlog::Binlog> binlogs, WriteDone& done);
+  void FinishAsyncWrite();
   Status CheckSpace(std::span<const binlog::Binlog> binlogs);
   void RefreshSpace(bool force) const;
   // Group commit pipeline (queue_mutex_ held for the predicates and TakeRequests).
@@ -233,14 +238,17 @@ class RocksDbBinlogStore final : public BinlogStore {
                                     const std::string& read_only_reason);
   void WriterLoop();
   void SyncLoop();
-  void AcknowledgeGroup(std::unique_ptr<Group> group, std::unique_lock<std::mutex>& lock);
+  void AcknowledgeGroup(std::unique_ptr<Group> group, std::unique_lock<std::mutex>& lock,
+                        const std::function<void()>& between);
+  void PublishGroup(Group* group);
+  void CompleteAsyncWrites(Group* group);
   void SetReadOnly(std::string reason);
   IndexBatch SettleGroup(Group* group);
   void IndexAcknowledged(std::unique_lock<std::mutex>& lock);
   void WriteIndex(const IndexBatch& last);
   void WaitForIndex(uint64_t acked);
   Result<binlog::Binlog> LookupIndexed(int64_t ts);
-  void Acknowledge(const Group& group);
+  void WakeCallers(const Group& group);
   Result<binlog::Binlog> ReadIndexed(int64_t ts, size_t* payload_bytes);
   void GcLoop();
   void RunGc(int64_t bound);
@@ -263,6 +271,10 @@ class RocksDbBinlogStore final : public BinlogStore {
   mutable std::shared_mutex lifecycle_mutex_;
   std::atomic<bool> closing_{false};
   bool closed_ = false;  // guarded by lifecycle_mutex_
+  // Async writes not yet completed (WriteBatchAsync); Close waits on async_cv_ for none.
+  std::atomic<int64_t> async_writes_{0};
+  std::mutex async_mutex_;
+  std::condition_variable async_cv_;
 
   // Guards the write pipeline: queue_, unindexed_, stopping_, open_round_, write_path_ and
   // read_only_reason_.

@@ -3,7 +3,8 @@
 // versus real corruption, checksummed reads, GC that really returns disk space (value log
 // and index, rollback key 0 included), the refusal of an older index layout, the free-space
 // guard and the sticky read-only state after a failed fdatasync (also with writers in flight
-// in the commit pipeline). Method: real stores in
+// in the commit pipeline), and async writes (Close waits for them; a full queue refuses
+// them). Method: real stores in
 // temporary directories; damage is done to the value-log files between Close and Open (or
 // under an open store).
 #include "reference/storage/rocksdb_binlog_store.h"
@@ -15,6 +16,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -817,6 +820,75 @@ TEST(RocksDbBinlogStore, ConcurrentWritersShareFdatasyncs) {
   // Each fdatasync covers several writers (one per write would be kThreads * kPerThread).
   EXPECT_LE(report.syncs * kMinWritersPerSync, report.requests)
       << report.syncs << " fdatasyncs for " << report.requests << " writes";
+}
+
+// Close lets every async write in flight finish (each callback runs, with OK) before it
+// stops the store's threads; those writes are durable.
+TEST(RocksDbBinlogStore, CloseWaitsForAsyncWritesInFlight) {
+  TempDir dir;
+  auto options = Options(dir.path());
+  options.fail_sync_for_testing = [] {
+    std::this_thread::sleep_for(kSlowSync);
+    return false;
+  };
+  auto store = MustOpen(options);
+  constexpr int kWrites = 64;
+  std::atomic<int> ok{0};
+  std::atomic<int> done{0};
+  for (int i = 1; i <= kWrites; ++i) {
+    const binlog::Binlog fake = Fake(i);
+    store->WriteBatchAsync(std::span<const binlog::Binlog>(&fake, 1), [&](Status s) {
+      ok += s.ok();
+      ++done;
+    });
+  }
+  ASSERT_TRUE(store->Close().ok());
+  EXPECT_EQ(done.load(), kWrites);
+  EXPECT_EQ(ok.load(), kWrites);
+  store = MustOpen(Options(dir.path()));
+  for (int i = 1; i <= kWrites; ++i) EXPECT_TRUE(store->Lookup(i).ok()) << i;
+}
+
+// An async write never waits for queue room: with the queue full it is refused at once
+// (kResourceExhausted), and the writes already queued still complete.
+TEST(RocksDbBinlogStore, AsyncWriteIsRefusedWhenTheWriteQueueIsFull) {
+  TempDir dir;
+  auto options = Options(dir.path());
+  options.write_queue_requests_max = 2;
+  auto hold = std::make_shared<std::promise<void>>();
+  auto held = std::make_shared<std::promise<void>>();
+  std::shared_future<void> release = hold->get_future().share();
+  auto first_sync = std::make_shared<std::atomic<bool>>(true);
+  options.fail_sync_for_testing = [release, held, first_sync] {
+    if (first_sync->exchange(false)) {
+      held->set_value();
+      release.wait();  // the sync thread stays in its first fdatasync
+    }
+    return false;
+  };
+  auto store = MustOpen(options);
+  std::atomic<int> ok{0};
+  auto write_fake = [&](int64_t ts) {
+    const binlog::Binlog fake = Fake(ts);
+    store->WriteBatchAsync(std::span<const binlog::Binlog>(&fake, 1),
+                           [&ok](Status s) { ok += s.ok(); });
+  };
+  write_fake(1);
+  held->get_future().wait();  // write 1 is in the held fdatasync, the queue is empty
+  write_fake(2);
+  write_fake(3);  // the queue is full now
+  const binlog::Binlog fake = Fake(4);
+  Status refused;
+  bool answered = false;
+  store->WriteBatchAsync(std::span<const binlog::Binlog>(&fake, 1), [&](Status s) {
+    refused = std::move(s);
+    answered = true;
+  });
+  EXPECT_TRUE(answered);  // before WriteBatchAsync returned
+  EXPECT_EQ(refused.code(), StatusCode::kResourceExhausted) << refused.ToString();
+  hold->set_value();
+  ASSERT_TRUE(store->Close().ok());
+  EXPECT_EQ(ok.load(), 3);
 }
 
 }  // namespace
