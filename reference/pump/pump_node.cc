@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <span>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -254,42 +255,71 @@ Status PumpNode::WriteDecodedBinlog(uint64_t cluster_id,
   return WriteAdmitted(cluster_id, Status::Ok(), std::move(binlog), payload_bytes, now_ms);
 }
 
-// Both write entry points: the node's checks under mu_ (each refusal counted as a loss),
-// then the store.
+void PumpNode::WriteBinlogAsync(const binlog::WriteBinlogReq& request, int64_t now_ms,
+                                BinlogStore::WriteDone done) {
+  Result<binlog::Binlog> decoded = DecodeBinlog(request.payload());
+  const binlog::Binlog* binlog = decoded.ok() ? &decoded.value() : nullptr;
+  Status admitted = AdmitWrite(request.clusterid(), decoded.status(), binlog, now_ms);
+  if (!admitted.ok()) {
+    done(std::move(admitted));
+    return;
+  }
+  ObserveWriteSize(request.payload().size());
+  // The store encodes the binlog before it returns: `decoded` may go.
+  store_.WriteBatchAsync(std::span<const binlog::Binlog>(binlog, 1),
+                         [this, done = std::move(done)](Status written) {
+                           done(CountStoreResult(std::move(written)));
+                         });
+}
+
+// Both synchronous write entry points: the node's checks, then the store.
 Status PumpNode::WriteAdmitted(uint64_t cluster_id, const Status& decoded,
                                std::shared_ptr<const binlog::Binlog> binlog,
                                size_t payload_bytes, int64_t now_ms) {
-  {
-    std::lock_guard lock(mu_);
-    if (phase_ == ShutdownPhase::kStopped) return Status::Unavailable("pump server is stopped");
-    if (notify_) return NotServingYet();
-    last_now_ms_ = std::max(last_now_ms_, now_ms);
-    ++writes_started_;
-    Status checked = CheckWriteLocked(cluster_id, decoded, binlog.get());
-    if (!checked.ok()) {
-      metrics_.loss_binlog_count().Increment();
-      if (checked.code() == StatusCode::kUnavailable) {
-        spdlog::warn("reject write binlog for not online state {}", NodeStateName(state_));
-      } else {
-        spdlog::error("write binlog failed: {}", checked.message());
-      }
-      return checked;
+  BINLOG_RETURN_IF_ERROR(AdmitWrite(cluster_id, decoded, binlog.get(), now_ms));
+  return WriteToStore(std::move(binlog), payload_bytes);
+}
+
+// The node's checks of a write, under mu_; each refusal is counted as a loss (except once
+// the node is stopped) and logged as upstream does.
+Status PumpNode::AdmitWrite(uint64_t cluster_id, const Status& decoded,
+                            const binlog::Binlog* binlog, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  if (phase_ == ShutdownPhase::kStopped) return Status::Unavailable("pump server is stopped");
+  if (notify_) return NotServingYet();
+  last_now_ms_ = std::max(last_now_ms_, now_ms);
+  ++writes_started_;
+  Status checked = CheckWriteLocked(cluster_id, decoded, binlog);
+  if (!checked.ok()) {
+    metrics_.loss_binlog_count().Increment();
+    if (checked.code() == StatusCode::kUnavailable) {
+      spdlog::warn("reject write binlog for not online state {}", NodeStateName(state_));
+    } else {
+      spdlog::error("write binlog failed: {}", checked.message());
     }
   }
-  return WriteToStore(std::move(binlog), payload_bytes);
+  return checked;
 }
 
 // The store part of upstream's writeBinlog, shared by RPC writes and fake binlogs. Touches
 // only the store and the metrics, both thread-safe, so it runs without mu_.
 Status PumpNode::WriteToStore(std::shared_ptr<const binlog::Binlog> binlog,
                               size_t payload_bytes) {
+  ObserveWriteSize(payload_bytes);
+  return CountStoreResult(store_.WriteShared(std::move(binlog)));
+}
+
+void PumpNode::ObserveWriteSize(size_t payload_bytes) {
   prometheus::Histogram* size = write_single_size_.load(std::memory_order_acquire);
   if (size == nullptr) {
     size = &metrics_.storage_write_binlog_size(pump_metric_label::kWriteSingle);
     write_single_size_.store(size, std::memory_order_release);
   }
   size->Observe(static_cast<double>(payload_bytes));
-  Status written = store_.WriteShared(std::move(binlog));
+}
+
+// A store write's result, a failure counted as a loss and logged (upstream's writeBinlog).
+Status PumpNode::CountStoreResult(Status written) {
   if (!written.ok()) {
     metrics_.loss_binlog_count().Increment();
     spdlog::error("write binlog failed: {}", written.message());

@@ -135,6 +135,13 @@ class PumpNode {
   // binlog_pump_loss_binlog_count. kUnavailable (not counted: the RPC server is gone
   // upstream) once Stopped().
   Status WriteBinlog(const binlog::WriteBinlogReq& request, int64_t now_ms);
+  // WriteBinlog without holding the calling thread until the binlog is durable: `done` gets
+  // what WriteBinlog would return, from the store's thread, or before this returns when the
+  // node or the store refuses the write (BinlogStore::WriteBatchAsync). The gRPC service's
+  // path: no thread waits per write in flight, as upstream's goroutines do not. The node must
+  // outlive the write (its store's Close waits for it).
+  void WriteBinlogAsync(const binlog::WriteBinlogReq& request, int64_t now_ms,
+                        BinlogStore::WriteDone done);
   // WriteBinlog of a request whose payload the driver has already decoded (the simulator's
   // writers hand over the binlog they built, shared, never null): the same checks, texts,
   // loss counts and store write; `payload_bytes` is the encoded size the size histogram
@@ -233,7 +240,11 @@ class PumpNode {
   Status WriteAdmitted(uint64_t cluster_id, const Status& decoded,
                        std::shared_ptr<const binlog::Binlog> binlog, size_t payload_bytes,
                        int64_t now_ms);
+  Status AdmitWrite(uint64_t cluster_id, const Status& decoded, const binlog::Binlog* binlog,
+                    int64_t now_ms);
   Status WriteToStore(std::shared_ptr<const binlog::Binlog> binlog, size_t payload_bytes);
+  void ObserveWriteSize(size_t payload_bytes);
+  Status CountStoreResult(Status written);
   Status CheckPull(const binlog::PullBinlogReq& request) const;
   void LogPurgedPull(const binlog::PullBinlogReq& request);
   Result<int64_t> WriteFakeBinlogLocked();

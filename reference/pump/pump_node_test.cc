@@ -6,6 +6,8 @@
 // MemoryRegistry and a manual TSO; invariants checked after every timer step.
 #include "reference/pump/pump_node.h"
 
+#include <optional>
+
 #include <gtest/gtest.h>
 
 #include "reference/metrics/exposition.h"
@@ -159,6 +161,36 @@ TEST_F(PumpNodeTest, WriteErrorsCarryUpstreamTextsAndCountAsLoss) {
                 .Collect()
                 .histogram.sample_count,
             3u);
+}
+
+// The gRPC service's path: the same checks, texts, loss counts and store write as
+// WriteBinlog, answered through the callback.
+TEST_F(PumpNodeTest, WriteBinlogAsyncAnswersWhatWriteBinlogWould) {
+  StartNode();
+  auto write_async = [this](const binlog::WriteBinlogReq& request) {
+    std::optional<Status> answer;
+    node_.WriteBinlogAsync(request, now_ms_, [&answer](Status s) { answer = std::move(s); });
+    EXPECT_TRUE(answer.has_value());  // the memory store answers before it returns
+    return answer.value_or(Status::Ok());
+  };
+  binlog::WriteBinlogReq foreign = Request(Commit(1, 2));
+  foreign.set_clusterid(7);
+  EXPECT_EQ(write_async(foreign).message(),
+            "cluster ID are mismatch, 7 vs " + std::to_string(kClusterId));
+  EXPECT_EQ(LossCount(), 1);
+
+  disk_->FailNextWrites(1);
+  EXPECT_EQ(write_async(Request(Prewrite(NextTs()))).code(), StatusCode::kIoError);
+  EXPECT_EQ(LossCount(), 2);
+
+  const int64_t start_ts = NextTs();
+  ASSERT_TRUE(write_async(Request(Prewrite(start_ts))).ok());
+  EXPECT_TRUE(store_->Lookup(start_ts).ok());
+  EXPECT_EQ(LossCount(), 2);
+  EXPECT_EQ(metrics_.storage_write_binlog_size(pump_metric_label::kWriteSingle)
+                .Collect()
+                .histogram.sample_count,
+            2u);
 }
 
 TEST_F(PumpNodeTest, PullBinlogsChecksClusterIdAndReadsAfterOffset) {
