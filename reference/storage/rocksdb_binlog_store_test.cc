@@ -37,8 +37,8 @@ int64_t Tso(int64_t ms) { return ms << kTsoLogicalBits; }
 // AcknowledgedWritesAreReadableBeforeTheirIndexWrite: how long the index write is held back
 // after the readers are started.
 constexpr std::chrono::milliseconds kReadersHeadStart{50};
-// ConcurrentWritersShareFdatasyncs: the slow disk's fdatasync, and the writers each one must
-// cover on average.
+// The slow disk's fdatasync (SlowSyncOptions), and the writers each one must cover on
+// average in ConcurrentWritersShareFdatasyncs.
 constexpr std::chrono::milliseconds kSlowSync{1};
 constexpr int64_t kMinWritersPerSync = 4;
 
@@ -87,6 +87,16 @@ RocksDbBinlogStoreOptions Options(const std::string& dir) {
   o.data_dir = dir;
   o.stop_write_at_available_space_bytes = 0;  // the test machine's free space is irrelevant
   o.index_block_cache_bytes = size_t{8} << 20;
+  return o;
+}
+
+// A slow disk: every fdatasync takes kSlowSync longer, so writers queue while it runs.
+RocksDbBinlogStoreOptions SlowSyncOptions(const std::string& dir) {
+  RocksDbBinlogStoreOptions o = Options(dir);
+  o.fail_sync_for_testing = [] {
+    std::this_thread::sleep_for(kSlowSync);
+    return false;
+  };
   return o;
 }
 
@@ -794,12 +804,7 @@ TEST(RocksDbBinlogStore, ConcurrentWritersAreAllDurableAndReadable) {
 // disk), so the writers queue while it runs and the next one covers them all.
 TEST(RocksDbBinlogStore, ConcurrentWritersShareFdatasyncs) {
   TempDir dir;
-  auto options = Options(dir.path());
-  options.fail_sync_for_testing = [] {
-    std::this_thread::sleep_for(kSlowSync);
-    return false;
-  };
-  auto store = MustOpen(options);
+  auto store = MustOpen(SlowSyncOptions(dir.path()));
   constexpr int kThreads = 16;
   constexpr int kPerThread = 20;
   std::vector<std::thread> threads;
@@ -826,12 +831,7 @@ TEST(RocksDbBinlogStore, ConcurrentWritersShareFdatasyncs) {
 // stops the store's threads; those writes are durable.
 TEST(RocksDbBinlogStore, CloseWaitsForAsyncWritesInFlight) {
   TempDir dir;
-  auto options = Options(dir.path());
-  options.fail_sync_for_testing = [] {
-    std::this_thread::sleep_for(kSlowSync);
-    return false;
-  };
-  auto store = MustOpen(options);
+  auto store = MustOpen(SlowSyncOptions(dir.path()));
   constexpr int kWrites = 64;
   std::atomic<int> ok{0};
   std::atomic<int> done{0};
