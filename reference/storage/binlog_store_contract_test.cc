@@ -82,6 +82,25 @@ bool IsSpaceGuardText(const std::string& text, const std::string& threshold) {
   return std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// The concurrent-writer tests: transaction i of writer w of n starts here, and commits 1 later.
+int64_t InterleavedStart(int i, int w, int n) { return Ts((i * n + w) * 2); }
+
+// After `writers` writers each wrote `txns` transactions at InterleavedStart: every Prewrite
+// matched, MaxCommitTS at the last commit, and a Pull returns every Commit in commit-ts order,
+// enriched with its Prewrite's value.
+void ExpectInterleavedTransactions(BinlogStore& store, int writers, int txns) {
+  EXPECT_TRUE(store.AllMatched());
+  EXPECT_EQ(store.MaxCommitTS(), InterleavedStart(txns - 1, writers - 1, writers) + 1);
+  Result<PullResult> pulled = store.Pull(0, writers * txns + 1, 1 << 30);
+  ASSERT_TRUE(pulled.ok()) << pulled.status().ToString();
+  ASSERT_EQ(pulled->binlogs.size(), static_cast<size_t>(writers * txns));
+  EXPECT_TRUE(std::is_sorted(pulled->binlogs.begin(), pulled->binlogs.end(),
+                             [](const Binlog& a, const Binlog& b) {
+                               return a.commit_ts() < b.commit_ts();
+                             }));
+  for (const Binlog& c : pulled->binlogs) EXPECT_EQ(c.prewrite_value(), "rows");
+}
+
 std::vector<int64_t> CommitTsOf(const PullResult& result) {
   std::vector<int64_t> out;
   for (const Binlog& b : result.binlogs) out.push_back(b.commit_ts());
@@ -473,7 +492,7 @@ TEST_P(BinlogStoreContract, ConcurrentWritersAreAllDurableAndMatched) {
   for (int t = 0; t < kThreads; ++t) {
     writers.emplace_back([this, t, &failures] {
       for (int i = 0; i < kTxnsPerThread; ++i) {
-        const int64_t start = Ts((i * kThreads + t) * 2);
+        const int64_t start = InterleavedStart(i, t, kThreads);
         if (!store_->Write(Prewrite(start)).ok()) ++failures[t];
         if (!store_->Write(Commit(start, start + 1)).ok()) ++failures[t];
       }
@@ -481,18 +500,9 @@ TEST_P(BinlogStoreContract, ConcurrentWritersAreAllDurableAndMatched) {
   }
   for (std::thread& w : writers) w.join();
   EXPECT_EQ(failures, std::vector<int>(kThreads, 0));
-  EXPECT_TRUE(store_->AllMatched());
-  const int64_t last_start = Ts(((kTxnsPerThread - 1) * kThreads + kThreads - 1) * 2);
-  EXPECT_EQ(store_->MaxCommitTS(), last_start + 1);
-  Result<PullResult> pulled = store_->Pull(0, kThreads * kTxnsPerThread + 1, 1 << 30);
-  ASSERT_TRUE(pulled.ok()) << pulled.status().ToString();
-  ASSERT_EQ(pulled->binlogs.size(), static_cast<size_t>(kThreads * kTxnsPerThread));
-  EXPECT_TRUE(std::is_sorted(pulled->binlogs.begin(), pulled->binlogs.end(),
-                             [](const Binlog& a, const Binlog& b) {
-                               return a.commit_ts() < b.commit_ts();
-                             }));
-  for (const Binlog& c : pulled->binlogs) EXPECT_EQ(c.prewrite_value(), "rows");
+  ASSERT_NO_FATAL_FAILURE(ExpectInterleavedTransactions(*store_, kThreads, kTxnsPerThread));
   ASSERT_NO_FATAL_FAILURE(Open());
+  const int64_t last_start = InterleavedStart(kTxnsPerThread - 1, kThreads - 1, kThreads);
   EXPECT_EQ(store_->MaxCommitTS(), last_start + 1);
   EXPECT_TRUE(store_->Lookup(last_start).ok());
 }
@@ -519,7 +529,7 @@ TEST_P(BinlogStoreContract, AsyncWritersChainedFromTheirCallbacksAreAllDurableAn
       cv.notify_all();
       return;
     }
-    const int64_t start = Ts(((w.written / 2) * kWriters + w.index) * 2);
+    const int64_t start = InterleavedStart(w.written / 2, w.index, kWriters);
     const Binlog binlog = w.written % 2 == 0 ? Prewrite(start) : Commit(start, start + 1);
     store_->WriteBatchAsync(std::span<const Binlog>(&binlog, 1), [&, &w = w](Status s) {
       w.failures += !s.ok();
@@ -536,13 +546,9 @@ TEST_P(BinlogStoreContract, AsyncWritersChainedFromTheirCallbacksAreAllDurableAn
     cv.wait(lock, [&] { return finished == kWriters; });
   }
   for (const Writer& w : writers) EXPECT_EQ(w.failures, 0) << w.index;
-  EXPECT_TRUE(store_->AllMatched());
-  const int64_t last_start = Ts(((kTxnsPerWriter - 1) * kWriters + kWriters - 1) * 2);
-  EXPECT_EQ(store_->MaxCommitTS(), last_start + 1);
-  Result<PullResult> pulled = store_->Pull(0, kWriters * kTxnsPerWriter + 1, 1 << 30);
-  ASSERT_TRUE(pulled.ok()) << pulled.status().ToString();
-  EXPECT_EQ(pulled->binlogs.size(), static_cast<size_t>(kWriters * kTxnsPerWriter));
+  ASSERT_NO_FATAL_FAILURE(ExpectInterleavedTransactions(*store_, kWriters, kTxnsPerWriter));
   ASSERT_NO_FATAL_FAILURE(Open());
+  const int64_t last_start = InterleavedStart(kTxnsPerWriter - 1, kWriters - 1, kWriters);
   EXPECT_EQ(store_->MaxCommitTS(), last_start + 1);
   EXPECT_TRUE(store_->Lookup(last_start).ok());
 }
