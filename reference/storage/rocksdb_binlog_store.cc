@@ -87,6 +87,9 @@ const std::string kHeadPointerKey = "!binlog!headPointer";
 // Lookup's message for an absent ts, referred to by its statuses (no allocation per miss).
 const std::string kBinlogNotFoundText = kBinlogNotFoundMessage;
 
+// Every call after Close has begun.
+Status StoreClosed() { return Status::Unavailable("binlog store is closed"); }
+
 Status BinlogNotFound() {
   return Status::WithStaticMessage(StatusCode::kNotFound, kBinlogNotFoundText);
 }
@@ -712,7 +715,7 @@ Status RocksDbBinlogStore::Write(const binlog::Binlog& binlog) {
 
 Status RocksDbBinlogStore::WriteBatch(std::span<const binlog::Binlog> binlogs) {
   std::shared_lock lifecycle(lifecycle_mutex_);
-  if (closing_.load() || closed_) return Status::Unavailable("binlog store is closed");
+  if (closing_.load() || closed_) return StoreClosed();
   BINLOG_RETURN_IF_ERROR(CheckSpace(binlogs));
   return Enqueue(binlogs);
 }
@@ -785,10 +788,7 @@ Status RocksDbBinlogStore::Enqueue(std::span<const binlog::Binlog> binlogs) {
   {
     std::unique_lock lock(queue_mutex_);
     room_cv_.wait(lock, [&] { return queue_.size() < options_.write_queue_requests_max; });
-    queue_.push_back(&request);
-    request.word = &ack_words_[open_round_ % ack_words_.size()];
-    // A condition variable with no waiter (the thread is busy) costs no system call.
-    (options_.sync ? sync_cv_ : queue_cv_).notify_one();
+    QueueRequestLocked(&request);
   }
   WaitForAcknowledgement(request.acknowledged, request.word);
   return std::move(request.status);
@@ -810,7 +810,7 @@ void RocksDbBinlogStore::WriteBatchAsync(std::span<const binlog::Binlog> binlogs
 // Encodes and queues an async write, moving `done` into its request (`done` is then null);
 // leaves `done` alone when it refuses the write or has nothing to queue.
 Status RocksDbBinlogStore::QueueAsync(std::span<const binlog::Binlog> binlogs, WriteDone& done) {
-  if (closing_.load()) return Status::Unavailable("binlog store is closed");
+  if (closing_.load()) return StoreClosed();
   BINLOG_RETURN_IF_ERROR(CheckSpace(binlogs));
   auto request = std::make_unique<Request>();
   BINLOG_RETURN_IF_ERROR(PrepareRequest(binlogs, request.get()));
@@ -821,10 +821,17 @@ Status RocksDbBinlogStore::QueueAsync(std::span<const binlog::Binlog> binlogs, W
                                      std::to_string(queue_.size()) + " requests");
   }
   request->done = std::exchange(done, nullptr);
-  request->word = &ack_words_[open_round_ % ack_words_.size()];
-  queue_.push_back(request.release());
-  (options_.sync ? sync_cv_ : queue_cv_).notify_one();
+  QueueRequestLocked(request.release());
   return Status::Ok();
+}
+
+// Queues a request for the value-log thread (queue_mutex_ held, room checked) in the open
+// round, whose futex word its caller sleeps on if it waits.
+void RocksDbBinlogStore::QueueRequestLocked(Request* request) {
+  queue_.push_back(request);
+  request->word = &ack_words_[open_round_ % ack_words_.size()];
+  // A condition variable with no waiter (the thread is busy) costs no system call.
+  (options_.sync ? sync_cv_ : queue_cv_).notify_one();
 }
 
 void RocksDbBinlogStore::FinishAsyncWrite() {
@@ -1107,10 +1114,8 @@ RocksDbBinlogStore::IndexBatch RocksDbBinlogStore::SettleGroup(Group* group) {
 // publishes their rounds as indexed and wakes waiting readers (writer thread; queue_mutex_
 // held by `lock` on entry and exit, released across the write).
 void RocksDbBinlogStore::IndexAcknowledged(std::unique_lock<std::mutex>& lock) {
-  std::vector<IndexBatch> batches(std::make_move_iterator(unindexed_.begin()),
-                                  std::make_move_iterator(unindexed_.end()));
   const bool was_full = unindexed_.size() >= kUnindexedGroupsMax;
-  unindexed_.clear();
+  const std::vector<IndexBatch> batches = std::exchange(unindexed_, {});
   if (was_full) sync_cv_.notify_one();  // the sync thread may take requests again
   lock.unlock();
   const double start = NowSeconds();
@@ -1260,19 +1265,19 @@ Result<binlog::Binlog> RocksDbBinlogStore::LookupIndexed(int64_t ts) {
   if (ts <= gc_bound_.load(std::memory_order_relaxed) ||
       ts > max_index_ts_.load(std::memory_order_acquire)) {
     if (closing_.load(std::memory_order_relaxed)) {
-      return Status::Unavailable("binlog store is closed");
+      return StoreClosed();
     }
     return BinlogNotFound();
   }
   std::shared_lock lifecycle(lifecycle_mutex_);
-  if (closing_.load() || closed_) return Status::Unavailable("binlog store is closed");
+  if (closing_.load() || closed_) return StoreClosed();
   return ReadIndexed(ts, nullptr);
 }
 
 Result<PullResult> RocksDbBinlogStore::Pull(int64_t after_ts, size_t limit_count,
                                             size_t limit_bytes) {
   std::shared_lock lifecycle(lifecycle_mutex_);
-  if (closing_.load() || closed_) return Status::Unavailable("binlog store is closed");
+  if (closing_.load() || closed_) return StoreClosed();
   PullResult result;
   const int64_t gc_ts = gc_ts_.load();
   // MaxCommitTS before the acknowledged rounds (PublishAcknowledged's order), so that the
@@ -1542,7 +1547,7 @@ GcRoundReport RocksDbBinlogStore::LastGcRound() const {
 
 Result<std::string> RocksDbBinlogStore::IndexProperty(const std::string& name) const {
   std::shared_lock lifecycle(lifecycle_mutex_);
-  if (closing_.load() || closed_) return Status::Unavailable("binlog store is closed");
+  if (closing_.load() || closed_) return StoreClosed();
   std::string value;
   if (!db_->GetProperty(index_cf_, name, &value)) {
     return Status::NotFound("no index property " + name);

@@ -228,6 +228,7 @@ class RocksDbBinlogStore final : public BinlogStore {
   Status Enqueue(std::span<const binlog::Binlog> binlogs);
   Status QueueAsync(std::span<const binlog::Binlog> binlogs, WriteDone& done);
   void FinishAsyncWrite();
+  void QueueRequestLocked(Request* request);
   Status CheckSpace(std::span<const binlog::Binlog> binlogs);
   void RefreshSpace(bool force) const;
   // Group commit pipeline (queue_mutex_ held for the predicates and TakeRequests).
