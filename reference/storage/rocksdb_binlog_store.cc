@@ -464,7 +464,6 @@ struct RocksDbBinlogStore::Group {
   // off its write did (WritePathReport).
   double synced_at = 0;
   // State after this group's records, persisted and published with its index entries.
-  int64_t max_index_ts = 0;
   int64_t max_commit_ts = 0;
   bool all_matched = true;
   ValuePointer handle;  // the sorter's replay position
@@ -1069,7 +1068,6 @@ std::unique_ptr<RocksDbBinlogStore::Group> RocksDbBinlogStore::WriteGroup(
       offset += kRecordHeaderBytes + item.payload_bytes;
     }
   }
-  group->max_index_ts = max_ts;
   group->max_commit_ts = sorter_.max_commit_ts();
   group->all_matched = sorter_.all_matched();
   group->handle = DecodePosition(sorter_.ReplayPosition(EncodePosition(group->end)));
